@@ -1,0 +1,1 @@
+"""simengine test suite."""

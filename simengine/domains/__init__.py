@@ -1,0 +1,10 @@
+"""Domain registry. A domain is one folder here, registered by one line below.
+
+Third-party packages register through the ``simengine.domains`` entry-point group.
+"""
+
+from simengine.registry import Registry
+
+__all__ = ["DOMAINS"]
+
+DOMAINS: Registry = Registry("domain", group="simengine.domains")

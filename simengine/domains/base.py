@@ -1,0 +1,133 @@
+"""The domain interface: what a simulator must provide to plug into the engine.
+
+A domain turns a batch of runs — their run-scope parameters and their keys — into outcomes (one
+row per run: labels and finite margins) and the streams the outputs asked for, yielded in bounded
+chunks. It never writes files and never draws randomness except from the run keys it is given
+(:mod:`simengine.sampling.keys`), so re-simulating one run reproduces it exactly and adding an
+output never changes what was simulated.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+from pydantic import BaseModel
+
+from simengine.scenario.expressions import ColumnInfo
+from simengine.scenario.models import StrictModel
+
+if TYPE_CHECKING:
+    from simengine.sampling.keys import RunKeys
+    from simengine.scenario.scenario import Scenario
+
+__all__ = [
+    "OUTCOMES",
+    "SCENES",
+    "Chunk",
+    "Columns",
+    "Domain",
+    "NoLabels",
+    "SteppableDomain",
+    "StreamSpec",
+]
+
+Columns = Mapping[str, np.ndarray]
+"""A table as equal-length 1-D arrays by column name (column order is kept)."""
+
+OUTCOMES = "outcomes"
+"""Chunk name of the per-run outcome rows (written as the ``episodes`` table)."""
+SCENES = "scenes"
+"""Chunk name of per-frame scene geometry, recorded only for runs selected for rendering."""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A bounded piece of one table yielded by :meth:`Domain.simulate`."""
+
+    stream: str
+    columns: Columns
+
+    @property
+    def rows(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """A table a domain can record, named in ``outputs:``."""
+
+    name: str
+    description: str
+    default: bool = False
+    """Light streams written even when the scenario has no ``outputs:``."""
+
+
+class NoLabels(StrictModel):
+    """For domains without label settings."""
+
+
+class Domain(ABC):
+    """A simulator family (driving, maintenance, fraud). Subclass and register by name.
+
+    Class attributes declare the domain; :meth:`simulate` does the work. Instances hold no
+    per-run state, so one instance serves any number of batches.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    world_model: ClassVar[type[BaseModel]]
+    labels_model: ClassVar[type[BaseModel]] = NoLabels
+    streams: ClassVar[Mapping[str, StreamSpec]] = {}
+    shard_size: ClassVar[int] = 1000
+    """Runs per shard: a constant of the domain, never measured at run time."""
+
+    @abstractmethod
+    def outcome_columns(self, scenario: Scenario) -> Mapping[str, ColumnInfo]:
+        """The outcome columns (labels, margins, scores) in the order they are written."""
+
+    @abstractmethod
+    def simulate(
+        self,
+        scenario: Scenario,
+        params: Columns,
+        keys: RunKeys,
+        record: frozenset[str],
+    ) -> Iterator[Chunk]:
+        """Simulate ``len(keys)`` runs.
+
+        ``params`` holds one array per run-scope parameter (row i belongs to ``keys.runs[i]``);
+        ``record`` names the streams to yield (and :data:`SCENES` for rendering). Yield
+        :data:`OUTCOMES` chunks covering every run exactly once, in run order, and chunks of the
+        recorded streams, each with a ``run`` column.
+        """
+
+    def frame_columns(self, scenario: Scenario) -> tuple[str, ...]:
+        """Per-frame columns of :data:`SCENES` that ``frames_if`` may use."""
+        return ()
+
+    def ignored_weather(self) -> tuple[str, ...]:
+        """Weather fields this domain does not model (the loader warns when they are set)."""
+        return ()
+
+
+@runtime_checkable
+class SteppableDomain(Protocol):
+    """A domain that lets a controller drive the ego in the loop, for many runs at once.
+
+    ``reset`` returns the first observation (a table: the ego's state and its K nearest actors,
+    one row per run); ``step`` takes one action row per run (the ego's acceleration, and steering
+    where supported) and returns the next observation and a per-run ``done`` flag.
+    """
+
+    def reset(self, scenario: Scenario, params: Columns, keys: RunKeys) -> Columns: ...
+
+    def step(self, actions: Columns) -> tuple[Columns, np.ndarray]: ...
+
+
+def as_columns(obj: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Normalise a mapping of sequences into a dict of 1-D numpy arrays."""
+    return {k: np.asarray(v) for k, v in obj.items()}

@@ -1,0 +1,12 @@
+"""Renderer registry. A renderer is one module here plus one registry line below.
+
+Presets — declarative files saying how a run is recorded — live in the top-level ``renderers/``
+folder (shipped as package data) and name a registered renderer. Third-party packages register
+through the ``simengine.renderers`` entry-point group.
+"""
+
+from simengine.registry import Registry
+
+__all__ = ["RENDERERS"]
+
+RENDERERS: Registry = Registry("renderer", group="simengine.renderers")

@@ -1,0 +1,238 @@
+"""One shard, start to finish, in whatever process runs it.
+
+Sample the shard's runs, simulate them (recording the streams that need no selection), write
+the episodes, then for each selective output evaluate ``only_if`` on the outcomes and re-simulate
+just the chosen runs with that stream or with scenes for rendering (DESIGN §7.3). Everything is a
+function of (scenario, seed, shard): the receipt lists each file with its sha256.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simengine import __version__
+from simengine.domains.base import OUTCOMES, SCENES, Chunk
+from simengine.renderers.base import Artefact, Renderer
+from simengine.runner.manifest import ShardReceipt
+from simengine.runner.plan import Shard
+from simengine.runner.storage import Storage, write_table
+from simengine.sampling.keys import RunKeys
+from simengine.sampling.sampler import NominalSampler, assign_split
+from simengine.scenario.scenario import OutputPlan, Scenario
+
+__all__ = ["Job", "run_shard", "simulate_episodes"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs, picklable: the resolved scenario text, not Python objects."""
+
+    scenario_text: str
+    scenario_file: str
+    base_dir: str | None
+    entry_points: tuple[tuple[str, str, str], ...]  # (registry, name, entry point)
+    seed: int
+    out: str
+    selected_runs: tuple[int, ...] | None = None  # re-rendering chosen runs only
+    only_outputs: tuple[str, ...] | None = None
+
+
+@lru_cache(maxsize=4)
+def _compiled(text: str, file: str, base_dir: str | None,
+              entry_points: tuple[tuple[str, str, str], ...]) -> Scenario:
+    from simengine.domains import DOMAINS
+    from simengine.renderers import RENDERERS
+    from simengine.scenario.scenario import load_scenario_text
+
+    registries = {"domain": DOMAINS, "renderer": RENDERERS}
+    for kind, name, ep in entry_points:
+        registries[kind].register(name, ep)
+    return load_scenario_text(text, file=file, base_dir=Path(base_dir) if base_dir else None)
+
+
+def scenario_of(job: Job) -> Scenario:
+    return _compiled(job.scenario_text, job.scenario_file, job.base_dir, job.entry_points)
+
+
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def _renderer(plan: OutputPlan) -> Renderer:
+    from simengine.renderers import RENDERERS
+
+    assert plan.renderer is not None and plan.options is not None
+    key = f"{plan.renderer}:{plan.options.model_dump_json()}"
+    r = _RENDERERS.get(key)
+    if r is None:
+        r = RENDERERS.get(plan.renderer)(plan.options)
+        r.setup()
+        _RENDERERS[key] = r
+    return r
+
+
+def _metadata(scn: Scenario, seed: int) -> dict[str, str]:
+    return {
+        "simengine.version": __version__,
+        "simengine.scenario": scn.name,
+        "simengine.scenario_sha256": scn.sha256,
+        "simengine.seed": str(seed),
+    }
+
+
+def _concat(chunks: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not chunks:
+        return {}
+    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+
+
+def _take(columns: Mapping[str, np.ndarray], index: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v)[index] for k, v in columns.items()}
+
+
+def simulate_episodes(
+    scn: Scenario, keys: RunKeys, record: frozenset[str] = frozenset(), sinks: Mapping[str, Any] | None = None
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Sample and simulate ``keys``; returns (episode columns, params). Recorded stream chunks
+    go to ``sinks[stream].write``."""
+    params, log_weight = NominalSampler().sample(scn.space, keys)
+    outcomes: list[Mapping[str, np.ndarray]] = []
+    for chunk in scn.domain.simulate(scn, params, keys, record):
+        _route(chunk, outcomes, sinks or {}, record)
+    out = _concat(outcomes)
+    runs = out.pop("run", None)
+    if runs is None or not np.array_equal(runs, keys.runs):
+        raise RuntimeError(
+            f"domain {scn.domain.name!r} must yield one outcome row per run, in run order"
+        )
+    episodes = {"run": keys.runs, "split": assign_split(scn.spec.split, keys), **params}
+    episodes.update(out)
+    episodes["log_weight"] = log_weight
+    return episodes, params
+
+
+def _route(chunk: Chunk, outcomes: list, sinks: Mapping[str, Any], record: frozenset[str]) -> None:
+    if chunk.stream == OUTCOMES:
+        outcomes.append(chunk.columns)
+    elif chunk.stream in sinks:
+        sinks[chunk.stream].write(chunk.columns)
+    elif chunk.stream not in record:
+        raise RuntimeError(f"domain yielded stream {chunk.stream!r} that was not requested")
+
+
+def label_counts(scn: Scenario, episodes: Mapping[str, np.ndarray]) -> dict[str, dict[str, int]]:
+    """Counts of each label value in a shard (bool and categorical outcome columns)."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, info in scn.outcome_columns.items():
+        if info.kind in ("bool", "ordered", "category") and name in episodes:
+            values, n = np.unique(np.asarray(episodes[name]).astype(str), return_counts=True)
+            counts[name] = {str(v).lower(): int(c) for v, c in zip(values, n, strict=True)}
+    return counts
+
+
+def select_frames(plan: OutputPlan, scenes: Mapping[str, np.ndarray], scn: Scenario) -> np.ndarray:
+    """Boolean mask of the scene rows a rendering output keeps (``every_s``, ``frames_if``)."""
+    n = len(scenes["run"])
+    keep = np.ones(n, dtype=bool)
+    if plan.every_s is not None:
+        t = np.asarray(scenes["t_s"], dtype=np.float64)
+        bucket = np.floor(t / plan.every_s + 1e-9)
+        run = np.asarray(scenes["run"])
+        first = np.ones(n, dtype=bool)
+        first[1:] = (run[1:] != run[:-1]) | (bucket[1:] != bucket[:-1])
+        keep &= first
+    if plan.frames_if is not None:
+        keep &= np.asarray(plan.frames_if.evaluate(scenes, info=scn.columns), dtype=bool)
+    return keep
+
+
+def _write_artefacts(storage: Storage, base: str, part: str, artefacts: Sequence[Artefact],
+                     metadata: Mapping[str, str]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for art in sorted(artefacts, key=lambda a: a.path):
+        rel = f"{base}/_parts/{part}/{art.path}" if art.partial else f"{base}/{art.path}"
+        if art.table is not None:
+            _, sha = write_table(storage, rel, [art.table], metadata)
+            if sha is not None:
+                files[rel] = sha
+        else:
+            assert art.data is not None
+            files[rel] = storage.write_bytes(rel, art.data)
+    return files
+
+
+def _selective_output(scn: Scenario, plan: OutputPlan, keys: RunKeys, episodes: Mapping,
+                      params: Mapping, storage: Storage, part: str, meta: Mapping) -> dict[str, str]:
+    mask = np.ones(len(keys), dtype=bool)
+    if plan.only_if is not None:
+        mask = np.asarray(plan.only_if.evaluate(episodes, info=scn.columns), dtype=bool)
+    if not mask.any():
+        return {}
+    sub_keys, sub_params = keys.subset(mask), _take(params, mask)
+    if plan.kind == "stream":
+        assert plan.stream is not None
+        rel = f"{plan.name}/{part}.parquet"
+        writer = storage.table_writer(rel, meta)
+        sinks = {plan.stream: writer}
+        try:
+            for chunk in scn.domain.simulate(scn, sub_params, sub_keys, frozenset({plan.stream})):
+                _route(chunk, [], sinks, frozenset({plan.stream}))
+        except BaseException:
+            writer.abort()
+            raise
+        sha = writer.close()
+        return {rel: sha} if sha else {}
+    scene_chunks: list[Mapping[str, np.ndarray]] = []
+    for chunk in scn.domain.simulate(scn, sub_params, sub_keys, frozenset({SCENES})):
+        if chunk.stream == SCENES:
+            scene_chunks.append(chunk.columns)
+    scenes = _concat(scene_chunks)
+    if not scenes:
+        return {}
+    scenes = _take(scenes, select_frames(plan, scenes, scn))
+    artefacts = _renderer(plan).render(scenes, sub_keys)
+    return _write_artefacts(storage, plan.name, part, artefacts, meta)
+
+
+def run_shard(job: Job, shard: Shard) -> ShardReceipt:
+    """Run one shard and write its files; returns the receipt."""
+    scn = scenario_of(job)
+    storage = Storage(job.out)
+    meta = _metadata(scn, job.seed)
+    keys = RunKeys.range(job.seed, shard.start, shard.stop)
+    wanted = [p for p in scn.outputs if job.only_outputs is None or p.name in job.only_outputs]
+    files: dict[str, str] = {}
+    direct = {p.stream: p for p in wanted if p.kind == "stream" and p.only_if is None}
+    writers = {s: storage.table_writer(f"{p.name}/{shard.part}.parquet", meta)
+               for s, p in direct.items() if s is not None}
+    try:
+        episodes, params = simulate_episodes(scn, keys, frozenset(writers), writers)
+    except BaseException:
+        for w in writers.values():
+            w.abort()
+        raise
+    for stream, w in writers.items():
+        sha = w.close()
+        if sha:
+            files[f"{direct[stream].name}/{shard.part}.parquet"] = sha
+    if job.only_outputs is None:
+        rel = f"episodes/{shard.part}.parquet"
+        _, sha = write_table(storage, rel, [episodes], meta)
+        assert sha is not None
+        files[rel] = sha
+    if job.selected_runs is not None:
+        chosen = np.isin(keys.runs, np.asarray(job.selected_runs, dtype=np.int64))
+        episodes = _take(episodes, chosen)
+        params = _take(params, chosen)
+        keys = keys.subset(chosen)
+    for plan in wanted:
+        if plan.kind == "render" or plan.only_if is not None:
+            files.update(_selective_output(scn, plan, keys, episodes, params, storage,
+                                           shard.part, meta))
+    return ShardReceipt(shard.index, (shard.start, shard.stop), int(len(keys)), files,
+                        label_counts(scn, episodes))

@@ -1,0 +1,1 @@
+"""Sampling: seeding keys, the nominal sampler, and (later) proposals for rare events."""

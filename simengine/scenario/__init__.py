@@ -1,0 +1,1 @@
+"""Scenario files: their schema, their safe expression language and their loading."""

@@ -31,6 +31,7 @@ __all__ = [
     "components",
     "dry_run",
     "load_corpus",
+    "load_plugin",
     "load_scenario",
     "run",
     "scenario_schema",
@@ -38,6 +39,26 @@ __all__ = [
 ]
 
 DEFAULT_RUNS = 1000
+
+
+def load_plugin(spec: str | Path) -> None:
+    """Import a Python file (``path/to/plugin.py``) or module (``pkg.plugin``) that registers
+    domains or renderers. Its folder is put on ``sys.path`` so worker processes find it too."""
+    import importlib
+    import sys
+
+    text = str(spec)
+    if text.endswith(".py") or "/" in text or "\\" in text:
+        path = Path(text).resolve()
+        if not path.is_file():
+            raise UserError(f"plugin file not found: {text}", file=text)
+        if str(path.parent) not in sys.path:
+            sys.path.insert(0, str(path.parent))
+        text = path.stem
+    try:
+        importlib.import_module(text)
+    except ImportError as exc:
+        raise UserError(f"cannot import plugin {text!r}: {exc}", file=str(spec)) from None
 
 
 def load_scenario(

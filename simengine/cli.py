@@ -28,10 +28,17 @@ def _version() -> str:
 @click.version_option(version=None, package_name="simengine", prog_name="simengine",
                       message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option("--plugin", "plugins", multiple=True, metavar="FILE|MODULE",
+              help="Import a Python file or module that registers domains or renderers.")
+def cli(debug: bool, plugins: Sequence[str]) -> None:
     """simengine: declarative scenarios → Monte Carlo simulation → labeled corpora."""
     global _DEBUG
     _DEBUG = debug
+    if plugins:
+        from simengine import api
+
+        for plugin in plugins:
+            api.load_plugin(plugin)
 
 
 @cli.command()

@@ -47,9 +47,13 @@ def philox4x32(counters: np.ndarray, key: tuple[int, int], *, rounds: int = 10) 
 
 
 def uniforms_from_words(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Two uint32 words → a float64 in the open interval (0, 1) with 53 random bits.
+    """Two uint32 words → a float64 in the open interval (0, 1): the midpoints
+    ``(k + 0.5) / 2**52`` of a grid of 2**52 cells, from the top 52 bits of the 64.
 
-    The open interval matters: the result feeds inverse CDFs (``ndtri``) that are infinite at 0.
+    The open interval matters: the result feeds inverse CDFs (``ndtri``) that are infinite at 0
+    and 1. Every value is exactly representable (``(2k + 1) / 2**53``), so nothing rounds to
+    1.0 — with 53 bits, ``(2**53 - 1 + 0.5) / 2**53`` would — and the grid is symmetric:
+    ``u`` and ``1 - u`` are both on it.
     """
-    bits = (hi.astype(np.uint64) << _SHIFT32 | lo.astype(np.uint64)) >> np.uint64(11)
-    return (bits.astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+    bits = (hi.astype(np.uint64) << _SHIFT32 | lo.astype(np.uint64)) >> np.uint64(12)
+    return (bits.astype(np.float64) + 0.5) * (1.0 / 4503599627370496.0)

@@ -65,9 +65,28 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from scipy import special, stats
 
 from simengine.errors import closest, describe_value
+
+
+class _LazyModule:
+    """Imports a module on first attribute access: scipy costs ~0.5 s to import, and loading a
+    scenario must stay quick when no distribution needs it (``simengine --help``, validation)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._module: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        if self._module is None:
+            import importlib
+
+            self._module = importlib.import_module(self._name)
+        return getattr(self._module, attr)
+
+
+special = _LazyModule("scipy.special")
+stats = _LazyModule("scipy.stats")
 
 __all__ = [
     "DISTRIBUTIONS",
@@ -98,6 +117,7 @@ _LN2 = math.log(2.0)
 _PROB_TOL = 1e-6
 _GH_DEGREE = 160
 _MAX_SEARCH_STEPS = 2200
+_STEP_SLACK = 32 * np.finfo(float).eps
 
 
 # --------------------------------------------------------------------------------------------
@@ -680,21 +700,32 @@ class _Numeric(Distribution):
         lc, ls = self._lc(x), self._ls(x)
         return self._trunc_logs(lc, ls, ls < lc)
 
-    def _invert(self, logu: np.ndarray, logv: np.ndarray) -> np.ndarray:
-        """The truncated quantile at u, given log u and log(1 - u), each accurate."""
+    def _invert(self, logu: np.ndarray, logv: np.ndarray, from_float: bool = False) -> np.ndarray:
+        """The truncated quantile at u, given log u and log(1 - u), each accurate.
+
+        ``from_float``: u was given as a float in [0, 1] (ppf), so allow for its rounding."""
         bad = np.isnan(logu) | np.isnan(logv)
         logu = np.where(bad, -_LN2, logu)
         logv = np.where(bad, -_LN2, logv)
+        if self._discrete and from_float:
+            # Read u as u - 32 eps u: a u computed as cdf(k) (so rounded, and near 1 known only
+            # to eps absolutely) then maps back to k.
+            logu = logu + math.log1p(-_STEP_SLACK)
+            logv = np.logaddexp(logv, math.log(_STEP_SLACK) + logu)
         target_f = np.logaddexp(self._log_fa, logu + self._log_ml)
         target_s = np.logaddexp(self._log_sb, logv + self._log_mu)
         upper = target_s < target_f
         if self._discrete:
+            # and a few dozen ulps of slack on the log probabilities for their own rounding.
+            mass = np.abs(self._log_m)
+            slack_f = _STEP_SLACK * (1.0 + np.abs(target_f) + mass)
+            slack_s = _STEP_SLACK * (1.0 + np.abs(target_s) + mass)
 
             def below(k: np.ndarray) -> np.ndarray:
-                return self._lc(k) >= target_f
+                return self._lc(k) >= target_f - slack_f
 
             def above(k: np.ndarray) -> np.ndarray:
-                return self._ls(k) <= target_s
+                return self._ls(k) <= target_s + slack_s
 
             # Elements handled by the other framing get a target every k meets, so the search
             # settles them at once.
@@ -751,7 +782,7 @@ class _Numeric(Distribution):
     def ppf(self, u: Any) -> np.ndarray:
         u = np.asarray(u, dtype=float)
         u = np.where((u >= 0.0) & (u <= 1.0), u, np.nan)
-        return self._invert(np.log(u), np.log1p(-u))
+        return self._invert(np.log(u), np.log1p(-u), from_float=True)
 
     @_quiet
     def from_normal(self, z: Any) -> np.ndarray:
@@ -1258,9 +1289,7 @@ class Beta(_Continuous):
     def _isf_log(self, lq: np.ndarray) -> np.ndarray:
         return special.betainccinv(self._pa, self._pb, np.exp(lq))
 
-    def _invert(self, logu: np.ndarray, logv: np.ndarray) -> np.ndarray:
-        if self._discrete:  # pragma: no cover - Beta is continuous
-            return super()._invert(logu, logv)
+    def _invert(self, logu: np.ndarray, logv: np.ndarray, from_float: bool = False) -> np.ndarray:
         # One incomplete-beta inversion per element instead of two: the upper quantile of
         # Beta(a, b) at q is 1 - (lower quantile of Beta(b, a) at q).
         bad = np.isnan(logu) | np.isnan(logv)
@@ -1557,6 +1586,8 @@ class Choice(Distribution):
     def _convert(self, key: str, value: Any) -> Any:
         if key == "values":
             return self._check_values(value)
+        if value is None:  # equal weights, filled in by _setup
+            return None
         if isinstance(value, str | Mapping) or not isinstance(value, Sequence | np.ndarray):
             raise ValueError(
                 f"choice: p must be a list of probabilities, found {describe_value(value)}"
@@ -1564,7 +1595,7 @@ class Choice(Distribution):
         return [_as_param(self.name, "p", x) for x in value]
 
     def _runs(self) -> int | None:
-        lengths = {len(x) for x in self.params.get("p", []) if isinstance(x, np.ndarray)}
+        lengths = {len(x) for x in self.params.get("p") or [] if isinstance(x, np.ndarray)}
         if len(lengths) > 1:
             raise ValueError(
                 f"choice: probability arrays must all have one value per run (same length), "
@@ -1575,7 +1606,7 @@ class Choice(Distribution):
     def _setup(self) -> None:
         values = self.params["values"]
         k = len(values)
-        if "p" not in self.params:
+        if self.params.get("p") is None:
             self.params["p"] = [1.0 / k] * k
             self._form = ("values", "p")
         p_list = self.params["p"]
@@ -1598,7 +1629,8 @@ class Choice(Distribution):
             )
         p = p / total[..., None]
         self._p = p
-        self._log_p = np.log(p)
+        with np.errstate(divide="ignore"):
+            self._log_p = np.log(p)
         cum = np.cumsum(p, axis=-1)
         cum[..., -1] = 1.0
         # rest_j = p_j + ... + p_{k-1} summed from the top so the upper tail stays accurate.

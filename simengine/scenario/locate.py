@@ -34,7 +34,8 @@ class Locator:
         field = ".".join(str(p) for p in path) or None
         for opath, text in self.overrides.items():
             if path[: len(opath)] == opath:
-                return Problem(message, file=f"--set {text}", field=field)
+                label = text if text.startswith("--") else f"--set {text}"
+                return Problem(message, file=label, field=field)
         mark = self.doc.key_location(path) if key else self.doc.location(path)
         if mark is None:
             return Problem(message, file=self.doc.file, field=field)

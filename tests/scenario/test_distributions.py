@@ -8,6 +8,7 @@ reference (frozen scipy.stats distribution, truncated by hand) to check against.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Ref:
             return float(m), float(v)
         a, b = self._cuts
         if self.discrete:
-            top = b if np.isfinite(b) else self.frozen.ppf(1 - 1e-17) + 50
+            top = b if np.isfinite(b) else self.frozen.isf(1e-16) + 50
             k = np.arange(max(a + 1, self.frozen.support()[0]), top + 1)
             p = self.frozen.pmf(k) / self.mass
             m = float(np.sum(k * p))
@@ -115,7 +116,10 @@ EXAMPLES: dict[str, list[tuple[dict[str, Any], Ref | None]]] = {
             Ref(stats.gamma(0.7, scale=0.5), 0.1),
         ),
     ],
-    "beta": [({"beta": {"a": 2, "b": 5}}, Ref(stats.beta(2, 5)))],
+    "beta": [
+        ({"beta": {"a": 2, "b": 5}}, Ref(stats.beta(2, 5))),
+        ({"beta": {"a": 2, "b": 5}, "truncate": [0.3, None]}, Ref(stats.beta(2, 5), 0.3)),
+    ],
     "weibull": [
         ({"weibull": {"shape": 1.5, "scale": 2}}, Ref(stats.weibull_min(1.5, scale=2))),
         (
@@ -128,7 +132,10 @@ EXAMPLES: dict[str, list[tuple[dict[str, Any], Ref | None]]] = {
         ({"poisson": {"mean": 12}, "truncate": [10, 20]}, Ref(stats.poisson(12), 10, 20, True)),
         ({"poisson": 3.5, "truncate": [4.5, None]}, Ref(stats.poisson(3.5), 4.5, None, True)),
     ],
-    "integers": [({"integers": [3, 8]}, Ref(stats.randint(3, 9), discrete=True))],
+    "integers": [
+        ({"integers": [3, 8]}, Ref(stats.randint(3, 9), discrete=True)),
+        ({"integers": [-5, 5], "truncate": [-2.5, 3]}, Ref(stats.randint(-5, 6), -2.5, 3, True)),
+    ],
     "choice": [
         ({"choice": {"values": [1, 2.5, 10], "p": [0.5, 0.3, 0.2]}}, None),
         ({"choice": {"values": [math.inf, 300, 100], "p": [0.9, 0.07, 0.03]}}, None),
@@ -152,6 +159,7 @@ def _cases() -> list[Any]:
 
 
 CASES = _cases()
+REF_CASES = [c for c in CASES if c.values[2] is not None]
 
 
 def _build(name: str, raw: dict[str, Any] | None) -> Distribution:
@@ -202,11 +210,9 @@ def test_sample_moments_match_theory(name: str, raw: Any, ref: Ref | None) -> No
     assert abs(x.var() - var) < 5 * se_var, (x.var(), var, se_var)
 
 
-@pytest.mark.parametrize(("name", "raw", "ref"), CASES)
-def test_moments_match_reference(name: str, raw: Any, ref: Ref | None) -> None:
+@pytest.mark.parametrize(("name", "raw", "ref"), REF_CASES)
+def test_moments_match_reference(name: str, raw: Any, ref: Ref) -> None:
     dist = _build(name, raw)
-    if ref is None:
-        pytest.skip("no scipy reference for this example")
     m, v = ref.moments()
     assert dist.mean() == pytest.approx(m, rel=1e-8)
     assert dist.var() == pytest.approx(v, rel=1e-7)
@@ -241,9 +247,10 @@ def test_closed_form_moments(raw: dict[str, Any], mean: float, var: float | None
 
 def test_truncated_normal_moments_far_in_the_tail() -> None:
     dist = make_distribution({"normal": {"mean": 0, "std": 1}, "truncate": [60, None]})
-    # Mills ratio: E[X | X > t] = t + 1/t - 2/t^3 + ...; Var ~ 1/t^2
-    assert dist.mean() == pytest.approx(60 + 1 / 60 - 2 / 60**3, rel=1e-9)
-    assert dist.var() == pytest.approx(1 / 60**2, rel=1e-3)
+    # Mills ratio asymptotics: E[X | X > t] = t + 1/t - 2/t^3 + ..., Var = 1/t^2 - 6/t^4 + ...
+    t = 60.0
+    assert dist.mean() == pytest.approx(t + 1 / t - 2 / t**3, rel=1e-9)
+    assert dist.var() == pytest.approx(1 / t**2 - 6 / t**4, rel=1e-4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -273,7 +280,7 @@ def test_density_integrates_to_one(name: str, raw: Any, ref: Ref | None) -> None
 
     total = sum(
         integrate.quad(pdf, lo, hi, limit=200, epsabs=1e-13)[0]
-        for lo, hi in zip(knots[:-1], knots[1:], strict=True)
+        for lo, hi in itertools.pairwise(knots)
     )
     assert total == pytest.approx(1.0, abs=1e-8)
     below = np.nextafter(a, -np.inf) if np.isfinite(a) else None
@@ -283,11 +290,9 @@ def test_density_integrates_to_one(name: str, raw: Any, ref: Ref | None) -> None
             assert dist.log_pdf(x) == -np.inf
 
 
-@pytest.mark.parametrize(("name", "raw", "ref"), CASES)
-def test_log_pdf_and_cdf_match_reference(name: str, raw: Any, ref: Ref | None) -> None:
+@pytest.mark.parametrize(("name", "raw", "ref"), REF_CASES)
+def test_log_pdf_and_cdf_match_reference(name: str, raw: Any, ref: Ref) -> None:
     dist = _build(name, raw)
-    if ref is None:
-        pytest.skip("no scipy reference for this example")
     x = dist.sample(np.random.default_rng(3), 2000).astype(float)
     x = np.concatenate([x, x + 0.37, x - 1.1])
     np.testing.assert_allclose(dist.log_pdf(x), ref.logpdf(x), rtol=1e-9, atol=1e-11)
@@ -328,7 +333,8 @@ def test_tails_are_finite_monotone_and_inside_bounds(name: str, raw: Any, ref: A
         assert set(x) <= set(dist.values)  # type: ignore[attr-defined]
         return
     assert np.all(np.isfinite(x))
-    assert np.all(np.diff(x) >= 0)
+    # non-decreasing, up to the last few ulps of the special-function inversions
+    assert np.all(np.diff(x) >= -1e-14 * np.abs(x[1:]))
     if name != "const":
         a, b = dist.bounds  # type: ignore[attr-defined]
         assert np.all((x >= a) & (x <= b))
@@ -354,9 +360,10 @@ def test_upper_tail_of_untruncated_distributions_is_accurate() -> None:
         stats.expon(scale=2).isf(stats.norm.sf(z[:2])),
         rtol=1e-12,
     )
+    gamma = stats.gamma(2, scale=3)
     np.testing.assert_allclose(
         make_distribution({"gamma": {"shape": 2, "scale": 3}}).from_normal(z),
-        stats.gamma(2, scale=3).isf(stats.norm.sf(z)),
+        np.where(z > 0, gamma.isf(stats.norm.sf(z)), gamma.ppf(stats.norm.cdf(z))),
         rtol=1e-10,
     )
     k = make_distribution({"poisson": 12}).from_normal(np.array([8.0]))
@@ -424,7 +431,7 @@ def test_array_parameters_broadcast() -> None:
     np.testing.assert_array_equal(dist.from_normal(np.zeros(3)), means)
     np.testing.assert_array_equal(dist.mean(), means)
     np.testing.assert_allclose(dist.log_pdf(means), np.full(3, -0.5 * math.log(2 * math.pi)))
-    with pytest.raises(ValueError, match="3 values .one per run. but 5 draws"):
+    with pytest.raises(ValueError, match=re.escape("3 values (one per run) but 5 draws")):
         dist.sample(np.random.default_rng(0), 5)
 
 

@@ -52,7 +52,7 @@ class BrakingDomain(Domain):
     streams = {"trajectories": StreamSpec("trajectories", "position and speed per step")}
     shard_size = 5000
 
-    def outcome_columns(self, scenario) -> Mapping[str, ColumnInfo]:  # noqa: ANN001
+    def outcome_columns(self, scenario) -> Mapping[str, ColumnInfo]:
         return {
             "collision": ColumnInfo("bool", margin="overrun_m"),
             "overrun_m": ColumnInfo("number"),
@@ -60,7 +60,7 @@ class BrakingDomain(Domain):
             "stop_distance_m": ColumnInfo("number"),
         }
 
-    def simulate(self, scenario, params: Columns, keys: RunKeys,  # noqa: ANN001
+    def simulate(self, scenario, params: Columns, keys: RunKeys,
                  record: frozenset[str]) -> Iterator[Chunk]:
         world = scenario.spec.world
         v0 = scenario.value(params, "world.speed_mps", world.speed_mps).astype(float)
@@ -82,7 +82,7 @@ class BrakingDomain(Domain):
         if "trajectories" in record:
             yield Chunk("trajectories", self._trajectories(scenario, params, keys, v0, t_r, decel))
 
-    def _trajectories(self, scenario, params: Columns, keys: RunKeys, v0: np.ndarray,  # noqa: ANN001
+    def _trajectories(self, scenario, params: Columns, keys: RunKeys, v0: np.ndarray,
                       t_r: np.ndarray, decel: np.ndarray) -> dict[str, np.ndarray]:
         """Step the braking with per-step deceleration noise drawn from each run's own key."""
         dt = 1.0 / (scenario.spec.step_hz or 10.0)

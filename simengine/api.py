@@ -100,7 +100,7 @@ def run(
     force: bool = False,
     progress: bool = False,
     backend: Any = None,
-):  # noqa: ANN201 - RunSummary, imported lazily
+):
     """Run ``runs`` Monte Carlo runs into the corpus at ``out``; returns a RunSummary."""
     from simengine.runner.run import run_corpus
 
@@ -245,7 +245,7 @@ def components() -> dict[str, list[tuple[str, str]]]:
         out["domains"].append((entry.name, entry.description))
         try:
             cls = DOMAINS.get(entry.name)
-        except Exception as exc:  # noqa: BLE001 - a broken plugin must not break `list`
+        except Exception as exc:
             out["domains"][-1] = (entry.name, f"(cannot load: {exc})")
             continue
         for s in cls.streams.values():

@@ -36,8 +36,9 @@ class Corpus:
         """The data files of a table folder, in shard order."""
         prefix = f"{folder}/"
         return sorted(
-            f for f in self.manifest.all_files() if f.startswith(prefix) and "/_parts/" not in f
-            and f.endswith(".parquet")
+            f
+            for f in self.manifest.all_files()
+            if f.startswith(prefix) and "/_parts/" not in f and f.endswith(".parquet")
         )
 
     def table(self, folder: str) -> Any:
@@ -64,5 +65,7 @@ def open_corpus(path: str) -> Corpus:
     storage = Storage(path)
     if not storage.exists(MANIFEST):
         raise CorpusError("no manifest.json: not a simengine corpus", file=path)
-    manifest = Manifest.from_json(storage.read_bytes(MANIFEST).decode(), where=storage.path(MANIFEST))
+    manifest = Manifest.from_json(
+        storage.read_bytes(MANIFEST).decode(), where=storage.path(MANIFEST)
+    )
     return Corpus(path, manifest)

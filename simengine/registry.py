@@ -49,7 +49,7 @@ class Registry(Generic[T]):
         self._plugins_scanned = False
 
     def register(self, name: str, entry_point: str, *, description: str = "") -> None:
-        """Add ``name``; re-registering the same entry point is a no-op, a different one an error."""
+        """Add ``name``; the same entry point again is a no-op, a different one an error."""
         old = self._entries.get(name)
         if old is not None and old.entry_point != entry_point:
             raise ValueError(f"{self.kind} {name!r} is already registered as {old.entry_point}")

@@ -17,8 +17,9 @@ EXAMPLE = ROOT / "examples" / "scenarios" / "braking.yaml"
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run(cli_command(*args), capture_output=True, text=True, env=cli_env(),
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        cli_command(*args), capture_output=True, text=True, env=cli_env(), cwd=cwd, timeout=300
+    )
 
 
 def test_version() -> None:
@@ -49,8 +50,20 @@ def test_schema_is_json_schema_with_domain_world() -> None:
 
 def test_run_prints_summary_and_writes_corpus(tmp_path: Path) -> None:
     out = tmp_path / "corpus"
-    res = _cli("run", str(APPROACH), "--runs", "120", "--seed", "3", "--out", str(out),
-               "--workers", "1", "--set", "world.gap_m=25")
+    res = _cli(
+        "run",
+        str(APPROACH),
+        "--runs",
+        "120",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--set",
+        "world.gap_m=25",
+    )
     assert res.returncode == 0, res.stderr
     assert "wrote 120 runs in 3 shards" in res.stdout
     assert "collision:" in res.stdout and "near_miss:" in res.stdout
@@ -61,8 +74,18 @@ def test_run_prints_summary_and_writes_corpus(tmp_path: Path) -> None:
 
 
 def test_set_override_changes_values(tmp_path: Path) -> None:
-    res = _cli("run", str(APPROACH), "--runs", "50", "--out", str(tmp_path / "c"),
-               "--workers", "1", "--set", "params.closing_speed_mps={uniform: [30, 31]}")
+    res = _cli(
+        "run",
+        str(APPROACH),
+        "--runs",
+        "50",
+        "--out",
+        str(tmp_path / "c"),
+        "--workers",
+        "1",
+        "--set",
+        "params.closing_speed_mps={uniform: [30, 31]}",
+    )
     assert res.returncode == 0, res.stderr
     speeds = pq.read_table(tmp_path / "c" / "episodes" / "part-00000.parquet")
     values = speeds.column("closing_speed_mps").to_pylist()
@@ -80,8 +103,20 @@ def test_dry_run_estimates_without_writing(tmp_path: Path) -> None:
 
 
 def test_output_flag_adds_a_stream(tmp_path: Path) -> None:
-    res = _cli("run", str(APPROACH), "--runs", "60", "--out", str(tmp_path / "c"),
-               "--workers", "1", "--output", "trajectories", "--set", "outputs=[]")
+    res = _cli(
+        "run",
+        str(APPROACH),
+        "--runs",
+        "60",
+        "--out",
+        str(tmp_path / "c"),
+        "--workers",
+        "1",
+        "--output",
+        "trajectories",
+        "--set",
+        "outputs=[]",
+    )
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "c" / "trajectories" / "part-00001.parquet").is_file()
     assert not (tmp_path / "c" / "events").exists()
@@ -98,9 +133,25 @@ def test_unknown_output_flag_is_located() -> None:
 def test_plugin_file_registers_a_domain(tmp_path: Path) -> None:
     out = tmp_path / "b"
     res = subprocess.run(
-        [sys.executable, "-m", "simengine", "--plugin", str(EXAMPLE_PLUGIN), "run", str(EXAMPLE), "--runs", "300",
-         "--out", str(out), "--workers", "1"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "simengine",
+            "--plugin",
+            str(EXAMPLE_PLUGIN),
+            "run",
+            str(EXAMPLE),
+            "--runs",
+            "300",
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert res.returncode == 0, res.stderr
     assert "wrote 300 runs" in res.stdout
@@ -108,7 +159,11 @@ def test_plugin_file_registers_a_domain(tmp_path: Path) -> None:
 
 
 def test_missing_plugin_is_a_user_error(tmp_path: Path) -> None:
-    res = subprocess.run([sys.executable, "-m", "simengine", "--plugin", "nowhere/p.py", "list"], capture_output=True,
-                         text=True, cwd=tmp_path)
+    res = subprocess.run(
+        [sys.executable, "-m", "simengine", "--plugin", "nowhere/p.py", "list"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert res.returncode == 2
     assert "plugin file not found: nowhere/p.py" in res.stderr

@@ -8,6 +8,7 @@ function of (scenario, seed, shard): the receipt lists each file with its sha256
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,11 +77,25 @@ def _renderer(plan: OutputPlan) -> Renderer:
     return r
 
 
+@lru_cache(maxsize=8)
+def _simulation_sha256(scn: Scenario) -> str:
+    from simengine.scenario.yaml_loader import dump_yaml
+
+    simulated = {k: v for k, v in scn.raw.items() if k != "outputs"}
+    return hashlib.sha256(dump_yaml(simulated).encode()).hexdigest()
+
+
 def _metadata(scn: Scenario, seed: int) -> dict[str, str]:
+    """Key-value metadata of every Parquet file a shard writes.
+
+    It names what was *simulated* — the resolved scenario without its ``outputs:`` — not the
+    full resolved scenario (whose sha256 is in the manifest): adding an output must not change
+    the bytes of any file the corpus already had (DESIGN §7.1).
+    """
     return {
         "simengine.version": __version__,
         "simengine.scenario": scn.name,
-        "simengine.scenario_sha256": scn.sha256,
+        "simengine.simulation_sha256": _simulation_sha256(scn),
         "simengine.seed": str(seed),
     }
 

@@ -26,7 +26,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from simengine.sampling.philox import philox4x32, uniforms_from_words
+from simengine.sampling.philox import philox_uniforms
 
 __all__ = ["COUNTER_TAG", "Purpose", "RunKeys", "Stage", "name_slot"]
 
@@ -112,19 +112,7 @@ class RunKeys:
     def uniforms(self, purpose: Purpose, n: int, *, slot: int = 0) -> np.ndarray:
         """``(len(runs), n)`` float64 uniforms in (0, 1), a pure function of
         (seed, stage, purpose, slot, run, column)."""
-        blocks = (n + 1) // 2
-        m = self.runs.size
-        counters = np.empty((m * blocks, 4), dtype=np.uint32)
-        counters[:, 0] = slot & 0xFFFFFFFF
-        counters[:, 1] = np.tile(np.arange(blocks, dtype=np.uint32), m)
-        run_rep = np.repeat(self.runs.astype(np.uint64), blocks)
-        counters[:, 2] = (run_rep & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-        counters[:, 3] = (run_rep >> np.uint64(32)).astype(np.uint32)
-        words = philox4x32(counters, self._key(purpose))
-        u = np.empty((m * blocks, 2), dtype=np.float64)
-        u[:, 0] = uniforms_from_words(words[:, 0], words[:, 1])
-        u[:, 1] = uniforms_from_words(words[:, 2], words[:, 3])
-        return u.reshape(m, 2 * blocks)[:, :n]
+        return philox_uniforms(self.runs, self._key(purpose), n, slot=slot)
 
     def normals(self, purpose: Purpose, n: int, *, slot: int = 0) -> np.ndarray:
         """``(len(runs), n)`` standard normals: the inverse normal CDF of :meth:`uniforms`."""

@@ -16,13 +16,14 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from simengine.errors import ExpressionError, describe_value
+from simengine.errors import ExpressionError, closest, describe_value
 from simengine.scenario.expressions import Expression, parse_expression
 from simengine.scenario.values import RunValue, value_field
 
@@ -41,6 +42,14 @@ __all__ = [
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 PARAM_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 ROAD_STATES = ("dry", "wet", "snow", "ice")
+SCHEMA_VERSION = 1
+
+
+def _error(message: str, *, sub: tuple = (), key: bool = False) -> PydanticCustomError:
+    """A validation error with our own wording; ``sub`` points inside the value, ``key`` at the
+    key of the mapping entry (see :mod:`simengine.scenario.locate`)."""
+    return PydanticCustomError("simengine_model", "{message}",
+                               {"message": message, "sub": sub, "key": key})
 
 
 class StrictModel(BaseModel):
@@ -135,21 +144,47 @@ class CorrelatedGroup(StrictModel):
         description="Correlation matrix (symmetric, unit diagonal, positive definite)."
     )
 
-    @model_validator(mode="after")
-    def _check_matrix(self) -> CorrelatedGroup:
+    @field_validator("params")
+    @classmethod
+    def _distinct(cls, params: tuple[str, ...]) -> tuple[str, ...]:
+        for i, name in enumerate(params):
+            if name in params[:i]:
+                raise _error(f"param {name!r} appears twice in the group", sub=(i,))
+        return params
+
+    @field_validator("correlation")
+    @classmethod
+    def _check_matrix(
+        cls, rows: tuple[tuple[float, ...], ...], info: ValidationInfo
+    ) -> tuple[tuple[float, ...], ...]:
         import numpy as np
 
-        n = len(self.params)
-        m = np.asarray(self.correlation, dtype=float)
-        if m.shape != (n, n):
-            raise ValueError(f"correlation must be {n}x{n} for {n} params; found shape {m.shape}")
-        if not np.allclose(m, m.T) or not np.allclose(np.diag(m), 1.0):
-            raise ValueError("correlation must be symmetric with 1 on the diagonal")
-        if np.any(np.abs(m) > 1) or np.linalg.eigvalsh(m).min() <= 1e-10:
-            raise ValueError("correlation matrix must be positive definite")
-        if len(set(self.params)) != n:
-            raise ValueError("a param appears twice in the group")
-        return self
+        params = info.data.get("params")
+        n = len(params) if params is not None else len(rows)
+        shape = f"{len(rows)} rows of {', '.join(sorted({str(len(r)) for r in rows})) or 0}"
+        if len(rows) != n or any(len(r) != n for r in rows):
+            raise _error(f"expected a {n}x{n} matrix (one row and column per param); "
+                         f"found {shape}")
+        m = np.asarray(rows, dtype=float)
+        if not np.all(np.isfinite(m)):
+            raise _error("expected finite numbers; found .inf or .nan")
+        for i in range(n):
+            if m[i, i] != 1.0:
+                raise _error(f"expected 1 on the diagonal; found {m[i, i]:g} at row {i + 1}",
+                             sub=(i, i))
+            for j in range(i + 1, n):
+                if not np.isclose(m[i, j], m[j, i]):
+                    raise _error(f"expected a symmetric matrix; found {m[i, j]:g} at row "
+                                 f"{i + 1}, column {j + 1} but {m[j, i]:g} at row {j + 1}, "
+                                 f"column {i + 1}", sub=(j, i))
+                if abs(m[i, j]) > 1:
+                    raise _error(f"correlations must lie in [-1, 1]; found {m[i, j]:g} at row "
+                                 f"{i + 1}, column {j + 1}", sub=(i, j))
+        smallest = float(np.linalg.eigvalsh(m).min())
+        if smallest <= 1e-10:
+            raise _error(f"expected a positive definite matrix; found smallest eigenvalue "
+                         f"{smallest:.3g} (these correlations contradict each other)")
+        return rows
 
 
 class OutputSpec(StrictModel):
@@ -160,6 +195,7 @@ class OutputSpec(StrictModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="allow")
+    __hidden_keys__ = ("output",)  # set from a bare name, never written as a key
 
     output: str | None = Field(
         default=None, description="A bare name: a stream if the domain has it, else a preset."
@@ -184,20 +220,41 @@ class OutputSpec(StrictModel):
     @model_validator(mode="before")
     @classmethod
     def _bare_name(cls, raw: Any) -> Any:
-        return {"output": raw} if isinstance(raw, str) else raw
+        if isinstance(raw, str):
+            return {"output": raw}
+        if not isinstance(raw, dict):
+            raise _error("expected a stream or preset name, or a mapping such as "
+                         "{stream: NAME, only_if: ...} or {preset: NAME, ...}; "
+                         f"found {describe_value(raw)}")
+        if "output" in raw:
+            raise _error("unknown key 'output': write {stream: NAME} or {preset: NAME}",
+                         sub=("output",), key=True)
+        return raw
 
     @model_validator(mode="after")
     def _one_kind(self) -> OutputSpec:
+        keys = [k for k in type(self).model_fields if k != "output"]
+        extra = list(self.model_extra or {})
         given = [k for k in ("output", "stream", "preset") if getattr(self, k) is not None]
+        if not given:
+            for key in extra:  # a misspelt 'stream' or 'preset' is the likely mistake
+                hint = closest(key, ["stream", "preset"])
+                if hint:
+                    raise _error(f"unknown key {key!r} (did you mean {hint!r}?); an output "
+                                 "needs 'stream' or 'preset'", sub=(key,), key=True)
+            raise _error("an output needs 'stream' or 'preset' "
+                         "(e.g. 'trajectories', {stream: trajectories} or {preset: dashcam-640})"
+                         f"; found keys {', '.join(extra) or 'none'}")
         if len(given) != 1:
-            raise ValueError(
-                "an output names exactly one of a stream or a preset "
-                "(e.g. 'trajectories' or {preset: dashcam-640}); "
-                f"found {', '.join(given) or 'neither'}"
-            )
-        if self.model_extra and self.preset is None:
-            keys = ", ".join(sorted(self.model_extra))
-            raise ValueError(f"unknown key(s) {keys}: option overrides need a preset")
+            raise _error("an output names exactly one of a stream or a preset; "
+                         f"found both {' and '.join(given)}", sub=(given[-1],), key=True)
+        if extra and self.preset is None:
+            key = extra[0]
+            hint = closest(key, keys)
+            did = f" (did you mean {hint!r}?)" if hint else ""
+            raise _error(f"unknown key {key!r}{did}; a stream output takes: "
+                         f"{', '.join(k for k in keys if k != 'preset')} "
+                         "(preset options need a preset)", sub=(key,), key=True)
         return self
 
     @property
@@ -237,10 +294,54 @@ def _expect_range(raw: Any) -> tuple[float, float]:
     lo, hi = float(raw[0]), float(raw[1])
     if math.isnan(lo) or math.isnan(hi) or lo > hi:
         raise PydanticCustomError(
-            "simengine_range", "{message}", {"message": f"range [{lo}, {hi}] is reversed"}
+            "simengine_range", "{message}",
+            {"message": f"expected [low, high] with low <= high; found [{lo:g}, {hi:g}]"},
         )
     return (lo, hi)
 
+
+def _expect_key(raw: Any) -> str:
+    if not isinstance(raw, str):  # pragma: no cover - YAML keys are always text
+        raise _error(f"expected an expression; found {describe_value(raw)}")
+    try:
+        parse_expression(raw)
+    except ExpressionError as exc:
+        raise _error(exc.first.message) from None
+    return raw
+
+
+ExpectKey = Annotated[str, PlainValidator(_expect_key),
+                      WithJsonSchema({"type": "string", "description": "an expression"})]
+
+
+def _param_name(raw: Any) -> str:
+    import re
+
+    if not isinstance(raw, str) or not re.match(PARAM_PATTERN, raw):
+        raise _error(
+            f"param name {raw!r} must start with a letter and hold only letters, digits and _ "
+            "(it is used as $name and as a column name)"
+        )
+    return raw
+
+
+ParamName = Annotated[str, PlainValidator(_param_name),
+                      WithJsonSchema({"type": "string", "pattern": PARAM_PATTERN})]
+
+
+def _schema_version(raw: Any) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw == SCHEMA_VERSION:
+        return raw
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        raise _error(f"unsupported schema_version {raw}: this simengine reads schema_version "
+                     f"{SCHEMA_VERSION}")
+    raise _error(f"expected {SCHEMA_VERSION}; found {describe_value(raw)}")
+
+
+SchemaVersion = Annotated[Literal[1], PlainValidator(_schema_version),
+                          WithJsonSchema({"const": SCHEMA_VERSION})]
+
+Fraction = Annotated[float, Field(ge=0, le=1)]
 
 ExpectRange = Annotated[
     tuple[float, float],
@@ -252,7 +353,7 @@ ExpectRange = Annotated[
 class ScenarioSpec(StrictModel):
     """A scenario file, as validated. ``world`` and ``labels`` hold the domain's own models."""
 
-    schema_version: Literal[1] = Field(description="Version of the scenario format.")
+    schema_version: SchemaVersion = Field(description="Version of the scenario format.")
     name: str = Field(pattern=NAME_PATTERN, description="Scenario name (lowercase, dashes).")
     description: str = Field(default="", description="What the scenario represents.")
     domain: str = Field(description="Registered domain that simulates it (simengine list).")
@@ -260,7 +361,7 @@ class ScenarioSpec(StrictModel):
     step_hz: float | None = Field(
         default=None, gt=0, le=10000, description="Fixed step rate, for domains that step."
     )
-    params: dict[str, RunValue] = Field(
+    params: dict[ParamName, RunValue] = Field(
         default_factory=dict, description="Declared run-scope parameters: name -> value."
     )
     correlated: tuple[CorrelatedGroup, ...] = Field(
@@ -273,46 +374,24 @@ class ScenarioSpec(StrictModel):
         default=(), description="Streams and rendering presets to record besides episodes."
     )
     rare_event: RareEvent | None = Field(default=None, description="The rare event of interest.")
-    expect: dict[str, ExpectRange] = Field(
+    expect: dict[ExpectKey, ExpectRange] = Field(
         default_factory=dict,
         description="Ranges for the mean of outcome expressions; built-ins are tested on them.",
     )
-    split: dict[str, float] = Field(
+    split: dict[str, Fraction] = Field(
         default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1},
         description="Fractions of runs per split (assigned per run from its key).",
     )
-
-    @field_validator("params")
-    @classmethod
-    def _param_names(cls, params: dict[str, Any]) -> dict[str, Any]:
-        import re
-
-        for name in params:
-            if not re.match(PARAM_PATTERN, name):
-                raise ValueError(
-                    f"param name {name!r} must start with a letter and hold only letters, "
-                    "digits and _ (it is used as $name and as a column name)"
-                )
-        return params
 
     @field_validator("split")
     @classmethod
     def _split_fractions(cls, split: dict[str, float]) -> dict[str, float]:
         if not split:
             raise ValueError("split needs at least one name, e.g. {train: 1.0}")
-        if any(v < 0 for v in split.values()):
-            raise ValueError("split fractions must be >= 0")
         total = sum(split.values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"split fractions must sum to 1; found {total:g}")
+        if not math.isfinite(total) or abs(total - 1.0) > 1e-6:
+            shown = " + ".join(f"{v:g}" for v in split.values())
+            if len(split) > 1:
+                shown += f" = {total:g}"
+            raise ValueError(f"fractions must sum to 1; found {shown}")
         return split
-
-    @field_validator("expect")
-    @classmethod
-    def _expect_keys(cls, expect: dict[str, Any]) -> dict[str, Any]:
-        for key in expect:
-            try:
-                parse_expression(key)
-            except ExpressionError as exc:
-                raise ValueError(f"expect key {key!r}: {exc.first.message}") from None
-        return expect

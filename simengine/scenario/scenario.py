@@ -17,17 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from simengine.domains import DOMAINS
 from simengine.domains.base import Domain
-from simengine.errors import ExpressionError, Problem, ScenarioError, closest
+from simengine.errors import ExpressionError, Problem, ScenarioError, closest, describe_value
 from simengine.renderers import RENDERERS
 from simengine.resources import builtin_presets, resolve_preset_path
 from simengine.sampling.space import ParamEntry, ParamSpace
 from simengine.scenario.expressions import ColumnInfo, Expression, compile_margin
-from simengine.scenario.locate import Locator, problems_from_validation
-from simengine.scenario.models import OutputSpec, ScenarioSpec, StrictModel
+from simengine.scenario.locate import Locator, problems_from_validation, strict_type_problems
+from simengine.scenario.models import (
+    NAME_PATTERN,
+    OutputSpec,
+    ScenarioSpec,
+    SchemaVersion,
+    StrictModel,
+)
 from simengine.scenario.values import Const, Dist, Ref, ValueSpec
 from simengine.scenario.yaml_loader import LocatedDocument, dump_yaml, load_yaml, load_yaml_file
 
@@ -90,35 +96,62 @@ class Scenario:
 
 
 def _parse_override(text: str) -> tuple[tuple[str | int, ...], Any]:
+    """``KEY=VALUE`` → (path, value); the value is read as YAML (``--set x={uniform: [1, 2]}``).
+
+    Problems are reported as ``--set KEY=VALUE: key: message``."""
+    label = f"--set {text}"
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"expected KEY=VALUE; found {text!r}", file="--set")
+        raise ScenarioError(
+            "expected KEY=VALUE with a dotted path as KEY, e.g. --set weather.road=wet",
+            file=label,
+        )
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
     if any(p == "" for p in parts):
-        raise ScenarioError(f"empty part in key {key!r}", file="--set")
-    return tuple(parts), load_yaml(value, file=f"--set {text}").data
+        raise ScenarioError("expected a dotted path such as world.gap_m; found an empty part",
+                            file=label, field=key)
+    try:
+        return tuple(parts), load_yaml(value, file=label).data
+    except ScenarioError as exc:
+        first = exc.first
+        message = first.message
+        if first.line is not None and "\n" not in value:
+            message += f" (at character {first.col} of the value)"
+        raise ScenarioError(f"cannot read the value {value!r}: {message}", file=label,
+                            field=key) from None
 
 
 def _apply_override(data: dict[str, Any], path: tuple[str | int, ...], value: Any, text: str) -> None:
+    """Set ``path`` to ``value`` in ``data``, creating mappings on the way; a path through a
+    value that is not a mapping (or past the end of a list) is a located error."""
+    label = f"--set {text}"
+    field = ".".join(map(str, path))
+
+    def refuse(reason: str) -> ScenarioError:
+        return ScenarioError(f"cannot set this: {reason}", file=label, field=field)
+
     node: Any = data
-    for i, part in enumerate(path[:-1]):
-        if isinstance(node, dict):
-            node = node.setdefault(part, {}) if not isinstance(part, int) else None
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+    for i, part in enumerate(path):
+        where = ".".join(map(str, path[:i])) or "the top level"
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            if not isinstance(part, int) or part >= len(node):
+                raise refuse(f"{where} is a list of {len(node)} items (index from 0)")
+            if last:
+                node[part] = value
+                return
             node = node[part]
+        elif isinstance(node, dict):
+            key = str(part)
+            if isinstance(part, int) and key not in node:
+                raise refuse(f"{where} has no item {part}")
+            if last:
+                node[key] = value
+                return
+            node = node.setdefault(key, {})
         else:
-            node = None
-        if node is None or not isinstance(node, dict | list):
-            where = ".".join(map(str, path[: i + 1]))
-            raise ScenarioError(f"cannot set {where}: not a mapping or list", file=f"--set {text}")
-    last = path[-1]
-    if isinstance(node, list):
-        if not isinstance(last, int) or last >= len(node):
-            raise ScenarioError(f"index {last} is outside the list", file=f"--set {text}")
-        node[last] = value
-    else:
-        node[str(last)] = value
+            raise refuse(f"{where} is {describe_value(node)}, not a mapping or list")
 
 
 # -- walking values -----------------------------------------------------------------------------
@@ -159,18 +192,18 @@ class _Compiler:
 
     def raise_if_failed(self) -> None:
         if self.problems:
-            ordered = sorted(self.problems, key=lambda p: (p.line or 0, p.col or 0))
+            unique = list(dict.fromkeys(self.problems))
+            main = self.doc.file
+            ordered = sorted(unique, key=lambda p: (p.file != main, p.file or "",
+                                                     p.line or 0, p.col or 0))
             raise ScenarioError(problems=ordered)
 
     # -- models ---------------------------------------------------------------------------
-    def validate(self, model: type[BaseModel], data: Any, prefix: tuple = ()) -> Any:
-        try:
-            return model.model_validate(data)
-        except ValidationError as exc:
-            self.problems.extend(
-                problems_from_validation(exc, model, data, self.loc, prefix=prefix)
-            )
-            return None
+    def validate(self, model: type[BaseModel], data: Any, prefix: tuple = (),
+                 locator: Locator | None = None) -> Any:
+        """Validate ``data`` (found at ``prefix`` in the file) into ``model``; on failure record
+        located problems and return None."""
+        return validate_located(model, data, locator or self.loc, self.problems, prefix)
 
     # -- parameter table ------------------------------------------------------------------
     def params(self, spec: ScenarioSpec) -> ParamSpace | None:
@@ -249,7 +282,8 @@ class _Compiler:
                 continue
             self.resolved_outputs[i] = plan
             if plan.name in seen or plan.name == EPISODES:
-                self.fail(path, f"output folder {plan.name!r} is used twice; give one a name:")
+                self.fail(path, f"output folder {plan.name!r} is used twice; give this one "
+                          "another folder with name: ...")
                 continue
             seen.add(plan.name)
             plans.append(plan)
@@ -288,10 +322,12 @@ class _Compiler:
             known = sorted(builtin_presets())
             hint = closest(preset, [*known, *streams])
             did = f" (did you mean {hint!r}?)" if hint else ""
+            what = "preset file not found" if _looks_like_file(preset) else "unknown output"
             self.fail(
                 path,
-                f"unknown output {preset!r}{did}; streams of this domain: "
-                f"{', '.join(streams) or 'none'}; presets: {', '.join(known) or 'none'}",
+                f"{what} {preset!r}{did}; expected a stream of this domain "
+                f"({', '.join(streams) or 'none'}), a built-in preset "
+                f"({', '.join(known) or 'none installed'}) or a path to a preset file",
             )
             return None
         try:
@@ -299,39 +335,54 @@ class _Compiler:
         except ScenarioError as exc:
             self.problems.extend(exc.problems)
             return None
-        data = pdoc.data if isinstance(pdoc.data, dict) else {}
-        return self._preset_data(data, Locator(pdoc), out, path, common, inline=False)
+        if not isinstance(pdoc.data, dict):
+            found = "an empty file" if pdoc.data is None else describe_value(pdoc.data)
+            self.problems.append(Problem(
+                f"a preset file must be a mapping of keys (schema_version, name, renderer and "
+                f"the renderer's options); found {found}", file=pdoc.file, line=1, col=1))
+            return None
+        return self._preset_data(pdoc.data, Locator(pdoc), out, path, common, inline=False)
 
     def _preset_data(self, data: dict, ploc: Locator, out: OutputSpec, path: tuple,
                      common: dict, *, inline: bool) -> OutputPlan | None:
-        header = {k: data.get(k) for k in ("schema_version", "name", "description", "renderer")}
-        head = PresetHeader.model_validate(header) if _ok(PresetHeader, header) else None
+        # Where each key came from: the preset file, or the output entry that overrides it.
+        here = _SplitLocator(ploc, self.loc, path, set(out.options) if not inline else None)
+        header = {k: data[k] for k in PresetHeader.model_fields if k in data}
+        if "renderer" in header and isinstance(header["renderer"], str):
+            if header["renderer"] not in RENDERERS:
+                hint = closest(header["renderer"], RENDERERS.names())
+                did = f" (did you mean {hint!r}?)" if hint else ""
+                self.problems.append(here.problem(
+                    ("renderer",), f"unknown renderer {header['renderer']!r}{did}; expected one "
+                    f"of: {', '.join(RENDERERS.names()) or 'none registered'}"))
+                return None
+        if inline:
+            head = self.validate(PresetHeader, header, path)
+        else:
+            head = validate_located(PresetHeader, header, ploc, self.problems)
         if head is None:
-            self.problems.append(
-                ploc.problem((), "a preset needs schema_version: 1, name and renderer")
-            )
-            return None
-        if head.renderer not in RENDERERS:
-            hint = closest(head.renderer, RENDERERS.names())
-            did = f" (did you mean {hint!r}?)" if hint else ""
-            self.problems.append(
-                ploc.problem(("renderer",), f"unknown renderer {head.renderer!r}{did}")
-            )
             return None
         renderer = RENDERERS.get(head.renderer)
+        model = renderer.options_model
         options = {k: v for k, v in data.items() if k not in header}
         if not inline:
             options.update(out.options)
-        try:
-            validated = renderer.options_model.model_validate(options)
-        except ValidationError as exc:
-            for p in problems_from_validation(exc, renderer.options_model, options, ploc):
-                overridden = inline or (p.field and p.field.split(".")[0] in out.options)
-                self.problems.append(
-                    self.loc.problem((*path, *(p.field or "").split(".")), p.message)
-                    if overridden
-                    else p
-                )
+        own = [k for k in OutputSpec.model_fields if k not in ("output", "preset")]
+        bad = False
+        for key in list(options):
+            if key in model.model_fields or (not inline and key not in out.options):
+                continue  # unknown keys of the preset file itself are reported by the model
+            valid = sorted(model.model_fields)
+            hint = closest(key, [*valid, *own])
+            did = f" (did you mean {hint!r}?)" if hint else ""
+            self.fail((*path, key), f"unknown key {key!r}{did}; expected an output key "
+                      f"({', '.join(own)}) or an option of renderer {head.renderer!r} "
+                      f"({', '.join(valid) or 'none'})", key=True)
+            bad = True
+        if bad:
+            return None
+        validated = validate_located(model, options, here, self.problems)
+        if validated is None:
             return None
         return OutputPlan(
             name=out.name or head.name,
@@ -361,7 +412,12 @@ class _Compiler:
                 try:
                     compile_margin(spec.rare_event.event, columns)
                 except ExpressionError as exc:
-                    self.fail(path, f"{exc.first.message} ({spec.rare_event.method} needs a margin)")
+                    method = {"subset": "subset simulation", "ce": "cross-entropy"}.get(
+                        spec.rare_event.method, spec.rare_event.method)
+                    message = exc.first.message
+                    if "margin" not in message:
+                        message += f"; {method} needs a continuous margin"
+                    self.fail(path, f"{message} (or use method: naive)")
 
     def _names(self, expr: Expression, known: Sequence[str], path: tuple, *,
                key_loc: bool = False) -> bool:
@@ -376,10 +432,34 @@ class _Compiler:
 class PresetHeader(StrictModel):
     """The keys every preset file has; the rest are the renderer's options."""
 
-    schema_version: int
-    name: str
-    description: str | None = None
-    renderer: str
+    schema_version: SchemaVersion = Field(description="Version of the preset format.")
+    name: str = Field(pattern=NAME_PATTERN, description="Preset name (the output folder).")
+    description: str | None = Field(default=None, description="What the preset records.")
+    renderer: str = Field(description="Registered renderer that records it (simengine list).")
+
+
+class _SplitLocator(Locator):
+    """Locates preset options: in the scenario's output entry when it overrides the key (or for
+    an inline preset), else in the preset file."""
+
+    def __init__(self, preset: Locator, scenario: Locator, path: tuple,
+                 overridden: set[str] | None) -> None:
+        super().__init__(preset.doc, preset.overrides)
+        self.preset = preset
+        self.scenario = scenario
+        self.path = path
+        self.overridden = overridden  # None: every key is written in the scenario
+
+    def problem(self, path: Sequence[str | int], message: str, *, key: bool = False,
+                sub: Sequence[str | int] = ()) -> Problem:
+        path = tuple(path)
+        if self.overridden is None or (path and path[0] in self.overridden):
+            return self.scenario.problem((*self.path, *path), message, key=key, sub=sub)
+        return self.preset.problem(path, message, key=key, sub=sub)
+
+
+def _looks_like_file(name: str) -> bool:
+    return "/" in name or "\\" in name or name.endswith((".yaml", ".yml"))
 
 
 def _inline_presets(data: dict, spec: ScenarioSpec, plans: Mapping[int, OutputPlan]) -> None:
@@ -400,12 +480,28 @@ def _inline_presets(data: dict, spec: ScenarioSpec, plans: Mapping[int, OutputPl
         data["outputs"][i] = entry
 
 
-def _ok(model: type[BaseModel], data: Any) -> bool:
+def validate_located(model: type[BaseModel], data: Any, locator: Locator,
+                     problems: list[Problem], prefix: tuple = ()) -> Any:
+    """Validate ``data`` into ``model``; on failure append located problems and return None.
+
+    Besides pydantic's checks, plain number fields refuse strings and booleans (lax validation
+    would read ``duration_s: "6"`` or ``step_hz: true`` as numbers)."""
+    found: list[Problem] = []
+    result = None
     try:
-        model.model_validate(data)
-    except ValidationError:
-        return False
-    return True
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        found = problems_from_validation(exc, model, data, locator, prefix=prefix)
+    reported = {p.field for p in found}
+    for path, message in strict_type_problems(model, data):
+        full = (*prefix, *path)
+        dotted = [".".join(map(str, full[:i])) for i in range(1, len(full) + 1)]
+        if not any(d in reported for d in dotted):
+            found.append(locator.problem(full, message))
+    if found:
+        problems.extend(found)
+        return None
+    return result
 
 
 def _param_info(entry: ParamEntry) -> ColumnInfo:
@@ -413,6 +509,12 @@ def _param_info(entry: ParamEntry) -> ColumnInfo:
     if spec.kind == "category":
         return ColumnInfo("category")
     return ColumnInfo("number")
+
+
+def _section(data: dict, key: str) -> Any:
+    """A domain section (``world:``/``labels:``); absent or null means all defaults."""
+    value = data.get(key)
+    return {} if value is None else value
 
 
 def compile_document(
@@ -425,15 +527,16 @@ def compile_document(
     """Validate and compile a loaded document (with ``--set`` overrides and extra outputs)."""
     data = doc.data
     if not isinstance(data, dict):
-        found = "an empty file" if data is None else f"a {type(data).__name__}"
-        raise ScenarioError(f"a scenario file must be a mapping of keys; found {found}",
-                            file=doc.file, line=1, col=1)
+        found = "an empty file" if data is None else describe_value(data)
+        raise ScenarioError(
+            "a scenario file must be a mapping of keys (schema_version, name, domain, "
+            f"duration_s, ...); found {found}", file=doc.file, line=1, col=1)
     data = copy.deepcopy(data)
     applied: dict[tuple, str] = {}
     for text in overrides:
         path, value = _parse_override(text)
         _apply_override(data, path, value, text)
-        applied[tuple(str(p) if not isinstance(p, int) else p for p in path)] = text
+        applied[tuple(str(p) if not isinstance(p, int) else p for p in path)] = f"--set {text}"
     if outputs:
         existing = list(data.get("outputs") or [])
         data["outputs"] = existing + [o for o in outputs if o not in existing]
@@ -442,19 +545,23 @@ def compile_document(
     locator = Locator(doc, applied)
     comp = _Compiler(doc, locator, base_dir)
     spec = comp.validate(ScenarioSpec, data)
-    comp.raise_if_failed()
-    assert spec is not None
-    if spec.domain not in DOMAINS:
+    # The domain's world: and labels: are checked in the same pass, so one run of `validate`
+    # shows every problem of the file.
+    name = data.get("domain")
+    known_domain = isinstance(name, str) and name in DOMAINS
+    if spec is not None and not known_domain:
         try:
             DOMAINS.entry(spec.domain)
         except ScenarioError as exc:
             comp.fail(("domain",), exc.first.message)
-        comp.raise_if_failed()
-    domain_cls = DOMAINS.get(spec.domain)
-    domain: Domain = domain_cls()
-    world = comp.validate(domain_cls.world_model, data.get("world") or {}, ("world",))
-    labels = comp.validate(domain_cls.labels_model, data.get("labels") or {}, ("labels",))
+    world = labels = None
+    if known_domain:
+        domain_cls = DOMAINS.get(name)
+        world = comp.validate(domain_cls.world_model, _section(data, "world"), ("world",))
+        labels = comp.validate(domain_cls.labels_model, _section(data, "labels"), ("labels",))
     comp.raise_if_failed()
+    assert spec is not None
+    domain: Domain = domain_cls()
     spec = spec.model_copy(update={"world": world, "labels": labels})
     space = comp.params(spec)
     plans = comp.outputs(spec, domain)

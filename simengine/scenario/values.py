@@ -163,8 +163,39 @@ def _plain(obj: Any) -> Any:
     return obj
 
 
-def _fail(message: str) -> PydanticCustomError:
-    return PydanticCustomError("simengine_value", "{message}", {"message": message})
+def _fail(message: str, sub: tuple[str | int, ...] = (), *, key: bool = False
+          ) -> PydanticCustomError:
+    """A validation error with our wording; ``sub`` is where inside the value the problem sits
+    (the located message points there when the file has it), ``key`` points at a mapping key."""
+    return PydanticCustomError("simengine_value", "{message}",
+                               {"message": message, "sub": sub, "key": key})
+
+
+_DIST_MESSAGE = re.compile(r"^([a-z_]+): ([a-z_]+)\b")
+
+
+def _dist_fail(message: str, raw: Mapping[str, Any]) -> PydanticCustomError:
+    """A distribution error located at the argument it names (``normal: std must be > 0``
+    points at ``std``) when it names one."""
+    keys = [k for k in raw if k != "truncate"]
+    if message.startswith("unknown distribution") and keys:
+        return _fail(message, (keys[0],), key=True)
+    m = _DIST_MESSAGE.match(message)
+    if m is None or m.group(1) not in raw:
+        return _fail(message)
+    name, arg = m.groups()
+    if arg == "truncate" and "truncate" in raw:
+        return _fail(message, ("truncate",))
+    args = raw[name]
+    if isinstance(args, Mapping) and arg in args:
+        return _fail(message, (name, arg))
+    form = getattr(DISTRIBUTIONS.get(name), "_list_form", None) or ()
+    if isinstance(args, list) and arg in form and form.index(arg) < len(args):
+        return _fail(message, (name, form.index(arg)))
+    if arg in ("unexpected", "truncate"):
+        bad = next((k for k in raw if k not in (name, "truncate")), None)
+        return _fail(message, (bad,), key=True) if bad is not None else _fail(message)
+    return _fail(message, (name,))
 
 
 @dataclass(frozen=True)
@@ -183,6 +214,29 @@ class _Constraint:
         what = "an integer" if self.kind == "integer" else "a number"
         return f"{what}, a distribution such as {{uniform: [low, high]}}, or a $reference"
 
+    def check_support(self, dist: Distribution, name: str) -> None:
+        """A distribution (without references) must only draw values the field accepts:
+        its support after truncation lies within the field's bounds."""
+        bounds = getattr(dist, "bounds", None)
+        if bounds is None or self.kind == "category":
+            return
+        lo, hi = (float(np.min(b)) for b in bounds)
+        discrete = getattr(dist, "kind", "") == "integer"
+        low_bad = (self.gt is not None and (lo < self.gt or (discrete and lo == self.gt)),
+                   self.ge is not None and lo < self.ge)
+        if any(low_bad):
+            op, limit = (">", self.gt) if low_bad[0] else (">=", self.ge)
+            fix = (f"truncate it so it stays {op} {_show(limit)}" if discrete
+                   else f"add truncate: [{_show(limit)}, null]")
+            raise _fail(
+                f"must be {op} {_show(limit)}; found a {name} distribution that can draw values "
+                f"down to {_show(lo)} ({fix} or change its arguments)")
+        if self.le is not None and hi > self.le:
+            raise _fail(
+                f"must be <= {_show(self.le)}; found a {name} distribution that can draw values "
+                f"up to {_show(hi)} (add truncate: [null, {_show(self.le)}] or change its "
+                "arguments)")
+
     def check_constant(self, value: Any) -> None:
         if self.kind == "category":
             if not isinstance(value, str) or (self.choices and value not in self.choices):
@@ -195,11 +249,21 @@ class _Constraint:
         if math.isnan(value):
             raise _fail("expected a number; found .nan")
         if self.gt is not None and not value > self.gt:
-            raise _fail(f"must be > {self.gt}; found {value}")
+            raise _fail(f"must be > {_show(self.gt)}; found {_show(value)}")
         if self.ge is not None and not value >= self.ge:
-            raise _fail(f"must be >= {self.ge}; found {value}")
+            raise _fail(f"must be >= {_show(self.ge)}; found {_show(value)}")
         if self.le is not None and not value <= self.le:
-            raise _fail(f"must be <= {self.le}; found {value}")
+            raise _fail(f"must be <= {_show(self.le)}; found {_show(value)}")
+
+
+def _show(value: float) -> str:
+    """A number as a user would write it in YAML (``-5``, ``0.25``, ``.inf``)."""
+    value = float(value)
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    if math.isnan(value):
+        return ".nan"
+    return f"{value:g}" if abs(value) < 1e15 else repr(value)
 
 
 def parse_value(raw: Any, constraint: _Constraint) -> ValueSpec:
@@ -223,33 +287,69 @@ def parse_value(raw: Any, constraint: _Constraint) -> ValueSpec:
         try:
             cls, params, truncate = parse_distribution(raw)
         except ValueError as exc:
-            raise _fail(str(exc)) from None
+            raise _dist_fail(str(exc), raw) from None
         spec = Dist(scope, kind, _plain(raw), cls.name, params, truncate)
         if cls.kind == "categorical" or cls.name == "const":
-            _check_choice_values(spec, constraint)
+            _check_choice_values(spec, constraint, raw)
         elif kind == "category":
             raise _fail(f"expected {constraint.expected()}; found a {cls.name} distribution")
         if not spec.refs:
             try:
-                spec.build()
+                dist = spec.build()
             except ValueError as exc:
-                raise _fail(str(exc)) from None
+                raise _dist_fail(str(exc), raw) from None
+            if cls.kind != "categorical" and cls.name != "const":
+                constraint.check_support(dist, cls.name)
         return spec
     raise _fail(f"expected {constraint.expected()}; found {describe_value(raw)}")
 
 
-def _check_choice_values(spec: Dist, constraint: _Constraint) -> None:
+def _check_choice_values(spec: Dist, constraint: _Constraint, raw: Mapping[str, Any]) -> None:
     if spec.refs:
         return
     try:
         dist = spec.build()
     except ValueError as exc:
-        raise _fail(str(exc)) from None
-    values = getattr(dist, "values", None)
+        raise _dist_fail(str(exc), raw) from None
+    if spec.name == "const":
+        values = [spec.params.get("value")]
+    else:
+        values = getattr(dist, "values", None)
     if values is None:
         return
     for v in values:
-        constraint.check_constant(v.item() if isinstance(v, np.generic) else v)
+        v = v.item() if isinstance(v, np.generic) else v
+        try:
+            constraint.check_constant(v)
+        except PydanticCustomError as exc:
+            if constraint.kind == "category":
+                message = (f"expected values among [{', '.join(constraint.choices or ())}]; "
+                           f"found {describe_value(v)}")
+            else:
+                message = str(exc.context["message"] if exc.context else exc)
+            sub, key = _find_value(raw.get(spec.name), v)
+            raise _fail(f"{spec.name}: {message}", (spec.name, *sub), key=key) from None
+
+
+def _find_value(args: Any, value: Any) -> tuple[tuple[str | int, ...], bool]:
+    """Where ``value`` is written inside a choice's (or const's) arguments, and whether it is
+    written as a mapping key (``{choice: {dry: 0.7, slush: 0.3}}``)."""
+    if isinstance(args, Mapping):
+        if "values" in args and isinstance(args["values"], list):
+            sub, key = _find_value(args["values"], value)
+            return ("values", *sub), key
+        for k in args:
+            if k == value or (isinstance(value, float) and str(k) == f"{value:g}"):
+                return (k,), True
+        return (), False
+    if isinstance(args, list):
+        for i, item in enumerate(args):
+            if item == value and type(item) is type(value):
+                return (i,), False
+        for i, item in enumerate(args):
+            if item == value:
+                return (i,), False
+    return (), False
 
 
 def _json_schema(constraint: _Constraint) -> dict[str, Any]:

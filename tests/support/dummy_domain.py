@@ -54,7 +54,7 @@ class DummyDomain(Domain):
     }
     shard_size = 50
 
-    def outcome_columns(self, scenario) -> Mapping[str, ColumnInfo]:  # noqa: ANN001
+    def outcome_columns(self, scenario) -> Mapping[str, ColumnInfo]:
         margins = {lvl: f"near_miss_margin_{lvl}" for lvl in LEVELS[1:]}
         return {
             "collision": ColumnInfo("bool", margin="penetration_m"),
@@ -65,11 +65,12 @@ class DummyDomain(Domain):
             **{m: ColumnInfo("number") for m in margins.values()},
         }
 
-    def frame_columns(self, scenario) -> tuple[str, ...]:  # noqa: ANN001
+    def frame_columns(self, scenario) -> tuple[str, ...]:
         return ("t_s", "gap_m", "ttc_s")
 
-    def simulate(self, scenario, params: Columns, keys: RunKeys,  # noqa: ANN001
-                 record: frozenset[str]) -> Iterator[Chunk]:
+    def simulate(
+        self, scenario, params: Columns, keys: RunKeys, record: frozenset[str]
+    ) -> Iterator[Chunk]:
         spec, world, labels = scenario.spec, scenario.spec.world, scenario.spec.labels
         n = len(keys)
         dt = 1.0 / (spec.step_hz or 10.0)
@@ -79,8 +80,13 @@ class DummyDomain(Domain):
         brake = scenario.value(params, "world.brake_mps2", world.brake_mps2).astype(float)
         trigger = scenario.value(params, "world.brake_ttc_s", world.brake_ttc_s).astype(float)
         jitter = world.jitter_mps.build()
-        noise = np.stack([jitter.sample(keys.generator(r, Purpose.SIMULATION), steps)
-                          for r in keys.runs]) if n else np.zeros((0, steps))
+        noise = (
+            np.stack(
+                [jitter.sample(keys.generator(r, Purpose.SIMULATION), steps) for r in keys.runs]
+            )
+            if n
+            else np.zeros((0, steps))
+        )
         min_gap = gap.copy()
         min_ttc = np.full(n, spec.duration_s)
         braking = np.zeros(n, dtype=bool)
@@ -94,25 +100,34 @@ class DummyDomain(Domain):
             min_gap = np.minimum(min_gap, gap)
             t = np.full(n, (k + 1) * dt)
             if "trajectories" in record:
-                traj.append({"run": keys.runs, "t_s": t, "gap_m": gap.copy(), "speed_mps": v.copy()})
+                traj.append(
+                    {"run": keys.runs, "t_s": t, "gap_m": gap.copy(), "speed_mps": v.copy()}
+                )
             if SCENES in record:
-                scenes.append({"run": keys.runs, "t_s": t, "gap_m": gap.copy(), "ttc_s": np.minimum(ttc, 1e9)})
+                scenes.append(
+                    {"run": keys.runs, "t_s": t, "gap_m": gap.copy(), "ttc_s": np.minimum(ttc, 1e9)}
+                )
         collision = min_gap <= 0
         level = np.zeros(n, dtype=np.int64)
-        for i, thr in enumerate((labels.potential_ttc_s, labels.serious_ttc_s, labels.critical_ttc_s)):
+        for i, thr in enumerate(
+            (labels.potential_ttc_s, labels.serious_ttc_s, labels.critical_ttc_s)
+        ):
             level = np.where(min_ttc <= thr, i + 1, level)
         near = np.asarray(LEVELS, dtype=object)[level]
-        yield Chunk(OUTCOMES, {
-            "run": keys.runs,
-            "collision": collision,
-            "near_miss": near,
-            "min_ttc_s": min_ttc,
-            "min_gap_m": min_gap,
-            "penetration_m": -min_gap,
-            "near_miss_margin_potential": labels.potential_ttc_s - min_ttc,
-            "near_miss_margin_serious": labels.serious_ttc_s - min_ttc,
-            "near_miss_margin_critical": labels.critical_ttc_s - min_ttc,
-        })
+        yield Chunk(
+            OUTCOMES,
+            {
+                "run": keys.runs,
+                "collision": collision,
+                "near_miss": near,
+                "min_ttc_s": min_ttc,
+                "min_gap_m": min_gap,
+                "penetration_m": -min_gap,
+                "near_miss_margin_potential": labels.potential_ttc_s - min_ttc,
+                "near_miss_margin_serious": labels.serious_ttc_s - min_ttc,
+                "near_miss_margin_critical": labels.critical_ttc_s - min_ttc,
+            },
+        )
         if "events" in record and collision.any():
             yield Chunk("events", {"run": keys.runs[collision], "min_gap_m": min_gap[collision]})
         for name, rows in (("trajectories", traj), (SCENES, scenes)):
@@ -121,7 +136,7 @@ class DummyDomain(Domain):
                 yield Chunk(name, order)
 
     # -- batched step API -------------------------------------------------------------------
-    def reset(self, scenario, params: Columns, keys: RunKeys) -> Columns:  # noqa: ANN001
+    def reset(self, scenario, params: Columns, keys: RunKeys) -> Columns:
         world = scenario.spec.world
         self._dt = 1.0 / (scenario.spec.step_hz or 10.0)
         self._gap = scenario.value(params, "world.gap_m", world.gap_m).astype(float).copy()

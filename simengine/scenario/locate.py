@@ -60,11 +60,9 @@ class Locator:
         label = self._override(path)
         if label is not None:
             return Problem(message, file=label, field=field)
-        if sub and self._exists(path + tuple(sub)):
-            path_in_file = path + tuple(sub)
-        else:
-            path_in_file = path
-        mark = self.doc.key_location(path_in_file) if key else self.doc.location(path_in_file)
+        inside = path + tuple(sub)
+        target = inside if sub and self._exists(inside) else path
+        mark = self.doc.key_location(target) if key else self.doc.location(target)
         if mark is None:
             return Problem(message, file=self.doc.file, field=field)
         return Problem(message, file=self.doc.file, line=mark.line, col=mark.col, field=field)
@@ -72,12 +70,11 @@ class Locator:
     def _exists(self, path: Path) -> bool:
         node: Any = self.doc.data
         for part in path:
-            if isinstance(node, Mapping) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
+            has = (part in node) if isinstance(node, Mapping) else (
+                isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node))
+            if not has:
                 return False
+            node = node[part]
         return True
 
 
@@ -151,10 +148,9 @@ def _clean_loc(loc: Sequence[Any], data: Any) -> tuple[Path, bool]:
     for part in loc:
         if part == "[key]":
             return tuple(out), True
-        if isinstance(node, Mapping) and isinstance(part, str) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+        indexes = (isinstance(node, Mapping) and isinstance(part, str) and part in node) or (
+            isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node))
+        if indexes:
             out.append(part)
             node = node[part]
         elif isinstance(part, str) and isinstance(node, Mapping):

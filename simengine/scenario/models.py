@@ -70,7 +70,9 @@ def _parse_expr(raw: Any) -> Expression:
     try:
         return parse_expression(raw)
     except ExpressionError as exc:
-        raise PydanticCustomError("simengine_expr", "{message}", {"message": exc.first.message})
+        raise PydanticCustomError(
+            "simengine_expr", "{message}", {"message": exc.first.message}
+        ) from None
 
 
 Expr = Annotated[

@@ -122,7 +122,9 @@ def _parse_override(text: str) -> tuple[tuple[str | int, ...], Any]:
                             field=key) from None
 
 
-def _apply_override(data: dict[str, Any], path: tuple[str | int, ...], value: Any, text: str) -> None:
+def _apply_override(
+    data: dict[str, Any], path: tuple[str | int, ...], value: Any, text: str
+) -> None:
     """Set ``path`` to ``value`` in ``data``, creating mappings on the way; a path through a
     value that is not a mapping (or past the end of a list) is a located error."""
     label = f"--set {text}"
@@ -348,14 +350,14 @@ class _Compiler:
         # Where each key came from: the preset file, or the output entry that overrides it.
         here = _SplitLocator(ploc, self.loc, path, set(out.options) if not inline else None)
         header = {k: data[k] for k in PresetHeader.model_fields if k in data}
-        if "renderer" in header and isinstance(header["renderer"], str):
-            if header["renderer"] not in RENDERERS:
-                hint = closest(header["renderer"], RENDERERS.names())
-                did = f" (did you mean {hint!r}?)" if hint else ""
-                self.problems.append(here.problem(
-                    ("renderer",), f"unknown renderer {header['renderer']!r}{did}; expected one "
-                    f"of: {', '.join(RENDERERS.names()) or 'none registered'}"))
-                return None
+        chosen = header.get("renderer")
+        if isinstance(chosen, str) and chosen not in RENDERERS:
+            hint = closest(chosen, RENDERERS.names())
+            did = f" (did you mean {hint!r}?)" if hint else ""
+            self.problems.append(here.problem(
+                ("renderer",), f"unknown renderer {chosen!r}{did}; expected one "
+                f"of: {', '.join(RENDERERS.names()) or 'none registered'}"))
+            return None
         if inline:
             head = self.validate(PresetHeader, header, path)
         else:
@@ -408,7 +410,8 @@ class _Compiler:
             self._names(parse_expression(key), known, ("expect", key), key_loc=True)
         if spec.rare_event is not None:
             path = ("rare_event", "event")
-            if self._names(spec.rare_event.event, known, path) and spec.rare_event.method != "naive":
+            named = self._names(spec.rare_event.event, known, path)
+            if named and spec.rare_event.method != "naive":
                 try:
                     compile_margin(spec.rare_event.event, columns)
                 except ExpressionError as exc:

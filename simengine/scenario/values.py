@@ -311,10 +311,8 @@ def _check_choice_values(spec: Dist, constraint: _Constraint, raw: Mapping[str, 
         dist = spec.build()
     except ValueError as exc:
         raise _dist_fail(str(exc), raw) from None
-    if spec.name == "const":
-        values = [spec.params.get("value")]
-    else:
-        values = getattr(dist, "values", None)
+    is_const = spec.name == "const"
+    values = [spec.params.get("value")] if is_const else getattr(dist, "values", None)
     if values is None:
         return
     for v in values:

@@ -10,6 +10,7 @@ import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 __all__ = ["Backend", "InlineBackend", "ProcessBackend", "default_workers"]
@@ -45,7 +46,31 @@ class InlineBackend:
 
 def _ignore_sigint() -> None:
     # Ctrl-C goes to the whole process group; only the parent reacts (it stops the pool).
+    # Workers start with SIGINT blocked (see _sigint_blocked): ignoring it discards one that
+    # arrived while the worker was booting, then it is safe to unblock.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while worker processes may be spawned.
+
+    A spawned worker inherits the signal mask, so a Ctrl-C that reaches it while it is still
+    importing (before its initializer can ignore SIGINT) stays pending instead of killing it
+    with a KeyboardInterrupt traceback on the user's terminal. The parent gets its own
+    KeyboardInterrupt as soon as the mask is restored (the same trick as
+    multiprocessing.resource_tracker).
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class ProcessBackend:
@@ -66,8 +91,9 @@ class ProcessBackend:
         queue = list(shards)
         queue.reverse()
         while queue or pending:
-            while queue and len(pending) < 2 * self.workers:
-                pending.add(self._pool.submit(fn, job, queue.pop()))
+            with _sigint_blocked():  # submit() spawns the workers on first use
+                while queue and len(pending) < 2 * self.workers:
+                    pending.add(self._pool.submit(fn, job, queue.pop()))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield fut.result()

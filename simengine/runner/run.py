@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from simengine.scenario.scenario import Scenario
 __all__ = ["Interrupted", "RunSummary", "make_job", "run_corpus"]
 
 
-class Interrupted(UserError):
+class Interrupted(UserError):  # noqa: N818 - it is not an error of the user's
     """The user pressed Ctrl-C; finished shards are kept."""
 
     exit_code = 130
@@ -99,10 +99,20 @@ def _prepare(storage: Storage, scn: Scenario, *, seed: int, n_runs: int, shard_s
                 file=storage.root,
             )
         return fresh
-    old = Manifest.from_json(storage.read_bytes(MANIFEST).decode(), where=where)
+    try:
+        old = Manifest.from_json(storage.read_bytes(MANIFEST).decode(errors="replace"),
+                                 where=where)
+    except CorpusError:
+        if not force:
+            raise
+        storage.remove(MANIFEST)  # damaged: --force starts over, as its message promises
+        return fresh
     same = old.scenario_sha256 == scn.sha256 and old.seed == seed
     if force:
-        for rel in [*old.all_files(), MANIFEST, "scenario.yaml"]:
+        # the corpus's own folders go entirely: a killed run can leave files of an unrecorded
+        # shard there, which must not survive into the new corpus
+        folders = ["episodes", *(str(o.get("name")) for o in old.outputs if o.get("name"))]
+        for rel in [*old.all_files(), *folders, MANIFEST, "scenario.yaml"]:
             storage.remove(rel)
         return fresh
     if not same:
@@ -172,24 +182,31 @@ def run_corpus(
                 storage.remove(rel)
     manifest.shards = kept
     manifest.finalized = {}
-    storage.write_bytes("scenario.yaml", scn.text.encode())
+    # the manifest first: a run killed from here on is always a corpus that --resume continues
     _write_manifest(storage, manifest)
+    storage.write_bytes("scenario.yaml", scn.text.encode())
     todo = [s for s in plan if s.index not in kept]
     job = make_job(scn, seed=seed, out=out)
     workers = workers or default_workers()
-    if backend is None:
-        backend = InlineBackend() if workers == 1 or len(todo) <= 1 else ProcessBackend(workers)
     started = time.perf_counter()
     bar = _progress_bar(sum(s.runs for s in todo), enabled=progress)
+    pool: Backend = InlineBackend()
     try:
-        for receipt in backend.map(run_shard, job, todo):
+        if backend is not None:
+            pool = backend
+        elif workers > 1 and len(todo) > 1:
+            pool = ProcessBackend(workers)
+        for receipt in pool.map(run_shard, job, todo):
             manifest.shards[receipt.index] = receipt
             _write_manifest(storage, manifest)
             bar.update(receipt.runs[1] - receipt.runs[0])
             if on_shard is not None:
                 on_shard(receipt)
+        pool.close()
+        bar.close()
+        _finalize(storage, scn, manifest, seed)
     except KeyboardInterrupt:
-        backend.close(cancel=True)
+        pool.close(cancel=True)
         bar.close()
         done = len(manifest.shards)
         raise Interrupted(
@@ -197,10 +214,11 @@ def run_corpus(
             "run the same command with --resume to finish",
             file=storage.root,
         ) from None
-    else:
-        backend.close()
+    except BaseException:
+        # a failed shard (or anything else): stop the pool instead of finishing its queue
+        pool.close(cancel=True)
         bar.close()
-    _finalize(storage, scn, manifest, seed)
+        raise
     manifest.complete = True
     _write_manifest(storage, manifest)
     wall = time.perf_counter() - started
@@ -231,7 +249,7 @@ def _finalize(storage: Storage, scn: Scenario, manifest: Manifest, seed: int) ->
         manifest.finalized[plan.name] = _write_artefacts(storage, plan.name, "", artefacts, meta)
 
 
-def _progress_bar(total: int, *, enabled: bool):  # noqa: ANN202
+def _progress_bar(total: int, *, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, unit="run", disable=not enabled, file=sys.stderr, smoothing=0.1,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -111,7 +111,10 @@ def _take(columns: Mapping[str, np.ndarray], index: np.ndarray) -> dict[str, np.
 
 
 def simulate_episodes(
-    scn: Scenario, keys: RunKeys, record: frozenset[str] = frozenset(), sinks: Mapping[str, Any] | None = None
+    scn: Scenario,
+    keys: RunKeys,
+    record: frozenset[str] = frozenset(),
+    sinks: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Sample and simulate ``keys``; returns (episode columns, params). Recorded stream chunks
     go to ``sinks[stream].write``."""
@@ -151,18 +154,25 @@ def label_counts(scn: Scenario, episodes: Mapping[str, np.ndarray]) -> dict[str,
 
 
 def select_frames(plan: OutputPlan, scenes: Mapping[str, np.ndarray], scn: Scenario) -> np.ndarray:
-    """Boolean mask of the scene rows a rendering output keeps (``every_s``, ``frames_if``)."""
+    """Boolean mask of the scene rows a rendering output keeps.
+
+    ``frames_if`` chooses the frames that qualify; ``every_s`` then keeps the first qualifying
+    frame of each ``every_s``-long time bucket of each run (scene rows are in run, time order).
+    Filtering first matters: with ``frames_if: min_ttc_s < 3`` and ``every_s: 1`` a second whose
+    first frame does not qualify still gets its first frame that does.
+    """
     n = len(scenes["run"])
     keep = np.ones(n, dtype=bool)
-    if plan.every_s is not None:
-        t = np.asarray(scenes["t_s"], dtype=np.float64)
-        bucket = np.floor(t / plan.every_s + 1e-9)
-        run = np.asarray(scenes["run"])
-        first = np.ones(n, dtype=bool)
-        first[1:] = (run[1:] != run[:-1]) | (bucket[1:] != bucket[:-1])
-        keep &= first
     if plan.frames_if is not None:
         keep &= np.asarray(plan.frames_if.evaluate(scenes, info=scn.columns), dtype=bool)
+    if plan.every_s is not None:
+        rows = np.flatnonzero(keep)
+        t = np.asarray(scenes["t_s"], dtype=np.float64)[rows]
+        bucket = np.floor(t / plan.every_s + 1e-9)
+        run = np.asarray(scenes["run"])[rows]
+        first = np.ones(rows.size, dtype=bool)
+        first[1:] = (run[1:] != run[:-1]) | (bucket[1:] != bucket[:-1])
+        keep[rows[~first]] = False
     return keep
 
 
@@ -181,8 +191,10 @@ def _write_artefacts(storage: Storage, base: str, part: str, artefacts: Sequence
     return files
 
 
-def _selective_output(scn: Scenario, plan: OutputPlan, keys: RunKeys, episodes: Mapping,
-                      params: Mapping, storage: Storage, part: str, meta: Mapping) -> dict[str, str]:
+def _selective_output(
+    scn: Scenario, plan: OutputPlan, keys: RunKeys, episodes: Mapping, params: Mapping,
+    storage: Storage, part: str, meta: Mapping,
+) -> dict[str, str]:
     mask = np.ones(len(keys), dtype=bool)
     if plan.only_if is not None:
         mask = np.asarray(plan.only_if.evaluate(episodes, info=scn.columns), dtype=bool)
@@ -214,6 +226,17 @@ def _selective_output(scn: Scenario, plan: OutputPlan, keys: RunKeys, episodes: 
     return _write_artefacts(storage, plan.name, part, artefacts, meta)
 
 
+@dataclass
+class _Tee:
+    """Sends every chunk of one stream to several table writers."""
+
+    writers: list[Any] = field(default_factory=list)
+
+    def write(self, columns: Mapping[str, np.ndarray]) -> None:
+        for w in self.writers:
+            w.write(columns)
+
+
 def run_shard(job: Job, shard: Shard) -> ShardReceipt:
     """Run one shard and write its files; returns the receipt."""
     scn = scenario_of(job)
@@ -222,19 +245,24 @@ def run_shard(job: Job, shard: Shard) -> ShardReceipt:
     keys = RunKeys.range(job.seed, shard.start, shard.stop)
     wanted = [p for p in scn.outputs if job.only_outputs is None or p.name in job.only_outputs]
     files: dict[str, str] = {}
-    direct = {p.stream: p for p in wanted if p.kind == "stream" and p.only_if is None}
-    writers = {s: storage.table_writer(f"{p.name}/{shard.part}.parquet", meta)
-               for s, p in direct.items() if s is not None}
+    # streams without only_if are recorded during the main simulation; two outputs may record
+    # the same stream (under different names), so each stream feeds a list of writers
+    writers = {p.name: storage.table_writer(f"{p.name}/{shard.part}.parquet", meta)
+               for p in wanted if p.kind == "stream" and p.only_if is None}
+    sinks: dict[str, _Tee] = {}
+    for p in wanted:
+        if p.name in writers and p.stream is not None:
+            sinks.setdefault(p.stream, _Tee()).writers.append(writers[p.name])
     try:
-        episodes, params = simulate_episodes(scn, keys, frozenset(writers), writers)
+        episodes, params = simulate_episodes(scn, keys, frozenset(sinks), sinks)
     except BaseException:
         for w in writers.values():
             w.abort()
         raise
-    for stream, w in writers.items():
+    for name, w in writers.items():
         sha = w.close()
         if sha:
-            files[f"{direct[stream].name}/{shard.part}.parquet"] = sha
+            files[f"{name}/{shard.part}.parquet"] = sha
     if job.only_outputs is None:
         rel = f"episodes/{shard.part}.parquet"
         _, sha = write_table(storage, rel, [episodes], meta)

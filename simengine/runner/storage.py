@@ -22,7 +22,7 @@ ROW_GROUP_ROWS = 65_536
 TMP_MARK = ".tmp-"
 
 
-def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | None = None):  # noqa: ANN201
+def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | None = None):
     """A pyarrow Table from numpy columns (object arrays of str become string columns)."""
     import pyarrow as pa
 

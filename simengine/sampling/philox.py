@@ -16,82 +16,48 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["philox4x32", "philox_uniforms"]
+__all__ = ["philox4x32", "philox_uniforms", "uniforms_from_words"]
 
-_M0 = 0xD2511F53
-_M1 = 0xCD9E8D57
-_W0 = 0x9E3779B9
-_W1 = 0xBB67AE85
 _MASK = 0xFFFFFFFF
 
 
 @cache
-def _kernels() -> tuple[Any, Any]:
-    import numba
+def _kernels() -> tuple[Any, Any, Any]:
+    from simengine.sampling import _philox_numba as k
 
-    @numba.njit(cache=True, inline="always")
-    def block(c0, c1, c2, c3, k0, k1):  # noqa: ANN001, ANN202 - numba kernel
-        for r in range(10):
-            if r:
-                k0 = (k0 + np.uint64(_W0)) & np.uint64(_MASK)
-                k1 = (k1 + np.uint64(_W1)) & np.uint64(_MASK)
-            p0 = np.uint64(_M0) * c0
-            p1 = np.uint64(_M1) * c2
-            c0, c1, c2, c3 = (
-                (p1 >> np.uint64(32)) ^ c1 ^ k0,
-                p1 & np.uint64(_MASK),
-                (p0 >> np.uint64(32)) ^ c3 ^ k1,
-                p0 & np.uint64(_MASK),
-            )
-        return c0, c1, c2, c3
-
-    @numba.njit(cache=True)
-    def encrypt(counters, k0, k1):  # noqa: ANN001, ANN202
-        out = np.empty(counters.shape, dtype=np.uint32)
-        for i in range(counters.shape[0]):
-            w = block(np.uint64(counters[i, 0]), np.uint64(counters[i, 1]),
-                      np.uint64(counters[i, 2]), np.uint64(counters[i, 3]),
-                      np.uint64(k0), np.uint64(k1))
-            for j in range(4):
-                out[i, j] = np.uint32(w[j])
-        return out
-
-    @numba.njit(cache=True)
-    def uniforms(runs, slot, n, k0, k1):  # noqa: ANN001, ANN202
-        out = np.empty((runs.shape[0], n), dtype=np.float64)
-        scale = 1.0 / 9007199254740992.0
-        for i in range(runs.shape[0]):
-            run = np.uint64(runs[i])
-            lo = run & np.uint64(_MASK)
-            hi = run >> np.uint64(32)
-            for b in range((n + 1) // 2):
-                w0, w1, w2, w3 = block(np.uint64(slot), np.uint64(b), lo, hi,
-                                       np.uint64(k0), np.uint64(k1))
-                bits = ((w0 << np.uint64(32)) | w1) >> np.uint64(11)
-                out[i, 2 * b] = (np.float64(bits) + 0.5) * scale
-                if 2 * b + 1 < n:
-                    bits = ((w2 << np.uint64(32)) | w3) >> np.uint64(11)
-                    out[i, 2 * b + 1] = (np.float64(bits) + 0.5) * scale
-        return out
-
-    return encrypt, uniforms
+    return k.encrypt, k.uniforms, k.from_words
 
 
 def philox4x32(counters: np.ndarray, key: tuple[int, int]) -> np.ndarray:
     """Encrypt ``counters`` (shape ``(n, 4)``, uint32) under ``key`` (two 32-bit words);
     returns ``(n, 4)`` uint32 words."""
-    encrypt, _ = _kernels()
+    encrypt, _, _ = _kernels()
     c = np.ascontiguousarray(counters, dtype=np.uint32).reshape(-1, 4)
     return encrypt(c, int(key[0]) & _MASK, int(key[1]) & _MASK)
 
 
 def philox_uniforms(runs: np.ndarray, key: tuple[int, int], n: int, *, slot: int) -> np.ndarray:
-    """``(len(runs), n)`` float64 uniforms in the open interval (0, 1), 53 random bits each.
+    """``(len(runs), n)`` float64 uniforms in the open interval (0, 1), 52 random bits each.
 
     Column ``j`` of run ``r`` comes from counter ``(slot, j // 2, r_lo, r_hi)``: words 0–1 make
-    the even column, words 2–3 the odd one. The interval is open because the values feed inverse
-    CDFs that are infinite at 0 and 1.
+    the even column, words 2–3 the odd one (see :func:`uniforms_from_words`). The interval is
+    open because the values feed inverse CDFs that are infinite at 0 and 1.
     """
-    _, uniforms = _kernels()
+    _, uniforms, _ = _kernels()
     r = np.ascontiguousarray(runs, dtype=np.int64)
     return uniforms(r, int(slot) & _MASK, int(n), int(key[0]) & _MASK, int(key[1]) & _MASK)
+
+
+def uniforms_from_words(hi: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Two uint32 words → a float64 in the open interval (0, 1), exactly as
+    :func:`philox_uniforms` maps them: the midpoint ``(k + 0.5) / 2**52`` of the cell of the top
+    52 bits ``k`` of the 64-bit word ``hi:lo``.
+
+    Every value is exactly representable (``(2k + 1) / 2**53``), so none rounds to 1.0 — with 53
+    bits, ``(2**53 - 1 + 0.5) / 2**53`` would, and ``ndtri`` would return ``inf`` — and the grid
+    is symmetric: ``u`` and ``1 - u`` are both on it.
+    """
+    _, _, from_words = _kernels()
+    h = np.ascontiguousarray(hi, dtype=np.uint32).ravel()
+    lo_ = np.ascontiguousarray(lo, dtype=np.uint32).ravel()
+    return from_words(h, lo_)

@@ -38,8 +38,11 @@ class NominalSampler:
 def assign_split(fractions: Mapping[str, float], keys: RunKeys) -> np.ndarray:
     """Each run's split name, from its own split key (so it never depends on the batch)."""
     names = list(fractions)
-    edges = np.cumsum([fractions[k] for k in names])
-    edges[-1] = np.inf  # fractions sum to 1 up to rounding: the last split takes the remainder
+    p = np.array([fractions[k] for k in names], dtype=np.float64)
+    edges = np.cumsum(p)
+    # The fractions sum to 1 only up to rounding (0.7 + 0.2 + 0.1 < 1): the last split with a
+    # positive fraction takes the remainder, so a split of fraction 0 never gets a run.
+    edges[int(np.flatnonzero(p > 0)[-1]):] = np.inf
     u = keys.uniforms(Purpose.SPLIT, 1)[:, 0]
     index = np.searchsorted(edges, u, side="right")
     out = np.empty(len(keys), dtype=object)

@@ -148,7 +148,7 @@ class ParamSpace:
             total += -0.5 * np.einsum("ij,jk,ik->i", zg, g.corr_inv_minus_eye, zg) - 0.5 * g.log_det
         return total
 
-    def _build(self, entry: ParamEntry, columns: Mapping[str, np.ndarray]):  # noqa: ANN202
+    def _build(self, entry: ParamEntry, columns: Mapping[str, np.ndarray]):
         spec = entry.spec
         assert isinstance(spec, Dist)
         try:

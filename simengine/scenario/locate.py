@@ -43,12 +43,17 @@ class Locator:
     def _override(self, path: Path) -> str | None:
         # The most specific override that set this path, or one below it (the error is about a
         # field the override changed, e.g. split fractions after --set split.train=0.5).
+        # Also: a path inside a mapping the override created (`--set rare_event.method=ce` in a
+        # file without rare_event: the missing rare_event.event is the override's problem).
         best: tuple[int, str] | None = None
         for opath, label in self.overrides.items():
-            if path[: len(opath)] == opath or (path and opath[: len(path)] == path):
-                score = min(len(opath), len(path))
-                if best is None or score > best[0]:
-                    best = (score, label)
+            common = 0
+            while common < min(len(path), len(opath)) and path[common] == opath[common]:
+                common += 1
+            related = path[: len(opath)] == opath or (path and opath[: len(path)] == path)
+            created = common > 0 and not self._exists(path[:common])
+            if (related or created) and (best is None or common > best[0]):
+                best = (common, label)
         return None if best is None else best[1]
 
     def problem(self, path: Sequence[str | int], message: str, *, key: bool = False,

@@ -236,12 +236,17 @@ class _Compiler:
         groups = []
         by_name = {e.name: e for e in entries}
         for gi, group in enumerate(spec.correlated):
-            for name in group.params:
+            for pi, name in enumerate(group.params):
                 entry = by_name.get(name)
+                where = ("correlated", gi, "params", pi)
                 if entry is None or not entry.declared:
-                    self.fail(("correlated", gi, "params"), f"{name!r} is not a declared param")
+                    hint = closest(name, declared)
+                    did = f" (did you mean {hint!r}?)" if hint else ""
+                    self.fail(where, f"{name!r} is not a declared param{did}; expected one of: "
+                              f"{', '.join(spec.params) or 'none declared under params:'}")
                 elif not entry.is_random:
-                    self.fail(("correlated", gi, "params"), f"param {name!r} is not random")
+                    self.fail(where, f"param {name!r} is a constant; a correlated group draws "
+                              "random params only")
             groups.append((group.params, np.asarray(group.correlation, dtype=float)))
         if order is None or self.problems:
             return None

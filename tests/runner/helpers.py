@@ -3,6 +3,7 @@ in a subprocess, and variants of the approach scenario."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -34,7 +35,9 @@ def snapshot(root: str | Path) -> dict[str, bytes]:
 def assert_same_files(a: dict[str, bytes], b: dict[str, bytes], *, what: str = "") -> None:
     """Same file names and byte-identical contents, with a readable failure."""
     only_a, only_b = sorted(set(a) - set(b)), sorted(set(b) - set(a))
-    assert not only_a and not only_b, f"{what}: files only in first {only_a[:5]}, only in second {only_b[:5]}"
+    assert not only_a and not only_b, (
+        f"{what}: files only in first {only_a[:5]}, only in second {only_b[:5]}"
+    )
     differ = sorted(k for k in a if a[k] != b[k])
     assert not differ, f"{what}: {len(differ)} files differ, e.g. {differ[:5]}"
 
@@ -53,7 +56,9 @@ def manifest(root: str | Path) -> dict[str, Any]:
     return json.loads((Path(root) / "manifest.json").read_text())
 
 
-def approach_text(*, extra_outputs: Sequence[str] = (), outputs: Sequence[str] | None = None) -> str:
+def approach_text(
+    *, extra_outputs: Sequence[str] = (), outputs: Sequence[str] | None = None
+) -> str:
     """The approach scenario's text, self-contained (absolute preset path), optionally with
     other outputs (YAML flow entries)."""
     text = APPROACH.read_text().replace("../presets/dummy-thumbs.yaml", str(PRESET))
@@ -89,10 +94,20 @@ def cli_run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
                           timeout=timeout, check=False)
 
 
+def _interruptible() -> None:
+    # A test runner started in the background by a non-interactive shell ignores SIGINT, and
+    # children inherit that (Python then installs no KeyboardInterrupt handler): undo it, as a
+    # user's terminal would have it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def start_cli(*args: str) -> subprocess.Popen:
-    """Start the CLI in its own session (so its whole process group can be signalled)."""
+    """Start the CLI in its own session (so its whole process group can be signalled), with
+    SIGINT delivered as at a terminal."""
     return subprocess.Popen(cli_command(*args), env=cli_env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_interruptible)
 
 
 def wait_for_partial(proc: subprocess.Popen, out: Path, *, min_shards: int = 1,
@@ -118,10 +133,8 @@ def wait_for_partial(proc: subprocess.Popen, out: Path, *, min_shards: int = 1,
 
 
 def kill_group(proc: subprocess.Popen, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def group_gone(pgid: int, timeout: float = 10.0) -> bool:
@@ -136,3 +149,17 @@ def group_gone(pgid: int, timeout: float = 10.0) -> bool:
             return False
         time.sleep(0.02)
     return False
+
+
+def group_members(pgid: int) -> list[str]:
+    """Command lines of the live processes of process group ``pgid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(cmdline)
+    return found

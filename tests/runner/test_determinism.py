@@ -104,11 +104,11 @@ def test_adding_an_output_changes_no_existing_file(one_worker, one_worker_files,
 
 def test_adding_outputs_through_the_api(tmp_path: Path) -> None:
     base = write_variant(tmp_path / "base.yaml", approach_text(outputs=["events"]))
-    # every run is rendered here: keep it to 3 shards of 25 runs
-    api.run(base, out=tmp_path / "a", runs=75, seed=SEED, workers=1, shard_size=25)
+    # every frame of every run is rendered here (60 per run): keep it to 3 shards of 10 runs
+    api.run(base, out=tmp_path / "a", runs=30, seed=SEED, workers=1, shard_size=10)
     extended = api.load_scenario(base, outputs=["trajectories", str(PRESET)])
     assert {p.name for p in extended.outputs} == {"events", "trajectories", "dummy-thumbs"}
-    api.run(extended, out=tmp_path / "b", runs=75, seed=SEED, workers=1, shard_size=25)
+    api.run(extended, out=tmp_path / "b", runs=30, seed=SEED, workers=1, shard_size=10)
     a, b = snapshot(tmp_path / "a"), snapshot(tmp_path / "b")
     old = {k: v for k, v in a.items() if k not in CORPUS_WIDE}
     assert_same_files(old, {k: b[k] for k in old if k in b}, what="--output")
@@ -175,3 +175,26 @@ def test_split_from_the_scenario(tmp_path: Path) -> None:
     assert np.mean(split == "train") == pytest.approx(0.5, abs=0.1)
     assert np.array_equal(split, assign_split({"train": 0.5, "test": 0.5},
                                               RunKeys.range(SEED, 0, 400)))
+
+
+class _FixedKeys:
+    """Stands in for RunKeys with chosen split uniforms (the extremes a key can produce)."""
+
+    def __init__(self, u: list[float]) -> None:
+        self.u = np.asarray(u, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.u)
+
+    def uniforms(self, purpose, n, *, slot=0):
+        return self.u[:, None]
+
+
+def test_split_edges_never_pick_an_empty_split() -> None:
+    lo, hi = 2.0**-53, 1.0 - 2.0**-53  # the smallest and largest uniforms
+    # 0.7 + 0.2 + 0.1 sums to 0.9999999999999999 in floating point
+    got = assign_split({"a": 0.7, "b": 0.2, "c": 0.1, "none": 0.0}, _FixedKeys([lo, 0.75, hi]))
+    assert list(got) == ["a", "b", "c"]
+    got = assign_split({"none": 0.0, "a": 0.5, "gap": 0.0, "b": 0.5, "end": 0.0},
+                       _FixedKeys([lo, 0.5 - 1e-12, 0.5, hi]))
+    assert list(got) == ["a", "a", "b", "b"]

@@ -68,11 +68,11 @@ def test_from_normal_to_normal_round_trip(approach_scn, approach_draws) -> None:
     assert one["world.gap_m"][0] == pytest.approx(cols["world.gap_m"][7], rel=1e-14)
 
 
-def _truncnorm(mean: float, std: float, lo: float, hi: float):  # noqa: ANN202
+def _truncnorm(mean: float, std: float, lo: float, hi: float):
     return stats.truncnorm((lo - mean) / std, (hi - mean) / std, loc=mean, scale=std)
 
 
-def _trunclognorm_logpdf(x: np.ndarray, median: float, sigma: float, lo: float, hi: float):  # noqa: ANN202
+def _trunclognorm_logpdf(x: np.ndarray, median: float, sigma: float, lo: float, hi: float):
     base = stats.lognorm(s=sigma, scale=median)
     return base.logpdf(x) - np.log(base.cdf(hi) - base.cdf(lo))
 
@@ -117,8 +117,8 @@ def test_log_density_of_correlated_normals_is_the_bivariate_normal() -> None:
     space = scn.space
     cols = space.from_normal(space.nominal_normals(RunKeys.range(0, 0, 500)))
     cov = np.array([[4.0, 0.6 * 2 * 0.5], [0.6 * 2 * 0.5, 0.25]])
-    ref = stats.multivariate_normal([1.0, -1.0], cov).logpdf(np.column_stack([cols["a"], cols["b"]]))
-    ref = ref + np.log(0.25)
+    pairs = np.column_stack([cols["a"], cols["b"]])
+    ref = stats.multivariate_normal([1.0, -1.0], cov).logpdf(pairs) + np.log(0.25)
     np.testing.assert_allclose(space.log_density(cols), ref, rtol=1e-10, atol=1e-10)
     # and off the sample: any point has the same density
     grid = {"a": np.array([-3.0, 0.0, 5.0]), "b": np.array([0.5, -1.0, -2.0]),

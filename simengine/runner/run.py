@@ -8,6 +8,7 @@ are all present with the recorded checksums.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from collections.abc import Callable
@@ -74,8 +75,30 @@ def _outputs_json(scn: Scenario) -> list[dict[str, object]]:
     ]
 
 
+RECEIPTS = "_receipts"
+"""Per-shard receipts, written as each shard finishes: O(1) per shard, whereas the manifest
+(which lists every shard) is rewritten at most every MANIFEST_EVERY_S seconds and at the end."""
+MANIFEST_EVERY_S = 2.0
+
+
 def _write_manifest(storage: Storage, manifest: Manifest) -> None:
     storage.write_bytes(MANIFEST, manifest.to_json().encode())
+
+
+def _write_receipt(storage: Storage, receipt: ShardReceipt) -> None:
+    text = json.dumps(receipt.to_json(), indent=None)
+    storage.write_bytes(f"{RECEIPTS}/{Shard(receipt.index, 0, 0).part}.json", text.encode())
+
+
+def _merge_receipts(storage: Storage, manifest: Manifest) -> None:
+    """Add the receipts of shards that finished after the manifest was last written."""
+    for rel in storage.files():
+        if rel.startswith(f"{RECEIPTS}/") and rel.endswith(".json"):
+            try:
+                receipt = ShardReceipt.from_json(json.loads(storage.read_bytes(rel)))
+            except (ValueError, KeyError, TypeError):
+                continue  # unreadable: its shard is simply run again
+            manifest.shards.setdefault(receipt.index, receipt)
 
 
 def _verified(storage: Storage, receipt: ShardReceipt) -> bool:
@@ -107,12 +130,13 @@ def _prepare(storage: Storage, scn: Scenario, *, seed: int, n_runs: int, shard_s
             raise
         storage.remove(MANIFEST)  # damaged: --force starts over, as its message promises
         return fresh
+    _merge_receipts(storage, old)
     same = old.scenario_sha256 == scn.sha256 and old.seed == seed
     if force:
         # the corpus's own folders go entirely: a killed run can leave files of an unrecorded
         # shard there, which must not survive into the new corpus
         folders = ["episodes", *(str(o.get("name")) for o in old.outputs if o.get("name"))]
-        for rel in [*old.all_files(), *folders, MANIFEST, "scenario.yaml"]:
+        for rel in [*old.all_files(), *folders, RECEIPTS, MANIFEST, "scenario.yaml"]:
             storage.remove(rel)
         return fresh
     if not same:
@@ -127,6 +151,16 @@ def _prepare(storage: Storage, scn: Scenario, *, seed: int, n_runs: int, shard_s
         raise CorpusError(
             f"output folder already holds this corpus ({old.n_runs} runs, {state}); "
             "pass --resume to finish or extend it, or --force to start over",
+            file=where,
+        )
+    if old.packages != fresh.packages:
+        changed = ", ".join(
+            f"{k} {old.packages.get(k, 'absent')} → {v}"
+            for k, v in fresh.packages.items() if old.packages.get(k) != v
+        )
+        raise CorpusError(
+            f"the corpus was written in another environment ({changed}); its bytes could not "
+            "be reproduced here. Resume where it was made, or --force to start over",
             file=where,
         )
     if n_runs < old.n_runs:
@@ -196,9 +230,13 @@ def run_corpus(
             pool = backend
         elif workers > 1 and len(todo) > 1:
             pool = ProcessBackend(workers)
+        last_write = time.perf_counter()
         for receipt in pool.map(run_shard, job, todo):
             manifest.shards[receipt.index] = receipt
-            _write_manifest(storage, manifest)
+            _write_receipt(storage, receipt)
+            if time.perf_counter() - last_write > MANIFEST_EVERY_S:
+                _write_manifest(storage, manifest)
+                last_write = time.perf_counter()
             bar.update(receipt.runs[1] - receipt.runs[0])
             if on_shard is not None:
                 on_shard(receipt)
@@ -208,6 +246,7 @@ def run_corpus(
     except KeyboardInterrupt:
         pool.close(cancel=True)
         bar.close()
+        _write_manifest(storage, manifest)
         done = len(manifest.shards)
         raise Interrupted(
             f"interrupted: {done} of {len(plan)} shards are written and kept; "
@@ -221,6 +260,7 @@ def run_corpus(
         raise
     manifest.complete = True
     _write_manifest(storage, manifest)
+    storage.remove(RECEIPTS)
     wall = time.perf_counter() - started
     counts: dict[str, dict[str, int]] = {}
     for receipt in manifest.shards.values():

@@ -19,6 +19,7 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     field_validator,
+    model_serializer,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -219,6 +220,11 @@ class OutputSpec(StrictModel):
         default=None, description="Rendering: keep frames whose per-frame columns satisfy this."
     )
 
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> Any:
+        data = {k: v for k, v in handler(self).items() if v is not None}
+        return data["output"] if set(data) == {"output"} else data
+
     @model_validator(mode="before")
     @classmethod
     def _bare_name(cls, raw: Any) -> Any:
@@ -384,6 +390,11 @@ class ScenarioSpec(StrictModel):
         default_factory=lambda: {"train": 0.8, "val": 0.1, "test": 0.1},
         description="Fractions of runs per split (assigned per run from its key).",
     )
+
+    def to_data(self) -> dict[str, Any]:
+        """The spec as plain YAML data (what :func:`dump_yaml` writes): loading it again gives
+        an equal spec."""
+        return self.model_dump(mode="python", exclude_none=True, warnings=False)
 
     @field_validator("split")
     @classmethod

@@ -273,3 +273,16 @@ def test_resume_after_moving_the_corpus(small: Path, capsys, tmp_path: Path) -> 
     code, _, err = cli_inprocess(capsys, *_small(moved, "--resume"))
     assert code == 0, err
     assert snapshot(moved) == before
+
+
+def test_refuses_to_resume_in_another_environment(small: Path, capsys) -> None:
+    """Bytes are only reproducible with the same package versions: a resume elsewhere would mix
+    files from two environments."""
+    path = small / "manifest.json"
+    m = json.loads(path.read_text())
+    m["packages"]["numpy"] = "0.0.1"
+    path.write_text(json.dumps(m, indent=1) + "\n")
+    before = snapshot(small)
+    _refused(capsys, _small(small, "--resume", runs=40), "another environment",
+             "numpy 0.0.1 →", "--force")
+    assert snapshot(small) == before

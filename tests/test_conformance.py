@@ -25,7 +25,6 @@ import pytest
 from simengine import api
 from simengine.domains import DOMAINS
 from simengine.domains.base import SCENES
-from simengine.errors import ScenarioError
 from simengine.renderers import RENDERERS
 from simengine.renderers.base import Artefact
 from simengine.resources import builtin_scenarios

@@ -12,12 +12,12 @@ from simengine.stress import ClosedLoopModel, OpenLoopModel, load_model
 class Braker:
     """A closed-loop controller: brake hard when the gap is short."""
 
-    def act(self, observation):  # noqa: ANN001, ANN201
+    def act(self, observation):
         return {"accel_mps2": np.where(observation["gap_m"] < 10, -6.0, 0.0)}
 
 
 class Thresholder:
-    def predict(self, batch):  # noqa: ANN001, ANN201
+    def predict(self, batch):
         return {"pred_collision": np.asarray(batch.table["gap_m"]) < 1}
 
 

@@ -8,3 +8,9 @@ from simengine.registry import Registry
 __all__ = ["DOMAINS"]
 
 DOMAINS: Registry = Registry("domain", group="simengine.domains")
+
+DOMAINS.register(
+    "driving",
+    "simengine.domains.driving.domain:DrivingDomain",
+    description="Traffic near-misses on a batched Numba kernel: IDM, triggered actions, AEB.",
+)

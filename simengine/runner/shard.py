@@ -156,24 +156,33 @@ def label_counts(scn: Scenario, episodes: Mapping[str, np.ndarray]) -> dict[str,
 def select_frames(plan: OutputPlan, scenes: Mapping[str, np.ndarray], scn: Scenario) -> np.ndarray:
     """Boolean mask of the scene rows a rendering output keeps.
 
-    ``frames_if`` chooses the frames that qualify; ``every_s`` then keeps the first qualifying
-    frame of each ``every_s``-long time bucket of each run (scene rows are in run, time order).
-    Filtering first matters: with ``frames_if: min_ttc_s < 3`` and ``every_s: 1`` a second whose
-    first frame does not qualify still gets its first frame that does.
+    Scene rows are in (run, time) order, and a frame may span several rows (one per object):
+    rows with the same ``run`` and ``t_s`` form one frame, kept or dropped together.
+    ``frames_if`` chooses the frames that qualify (a frame qualifies if any of its rows does;
+    per-frame columns are equal across its rows); ``every_s`` then keeps the first qualifying
+    frame of each ``every_s``-long time bucket of each run. Filtering first matters: with
+    ``frames_if: min_ttc_s < 3`` and ``every_s: 1`` a second whose first frame does not qualify
+    still gets its first frame that does.
     """
     n = len(scenes["run"])
-    keep = np.ones(n, dtype=bool)
+    run = np.asarray(scenes["run"])
+    t = np.asarray(scenes["t_s"], dtype=np.float64)
+    starts = np.ones(n, dtype=bool)
+    starts[1:] = (run[1:] != run[:-1]) | (t[1:] != t[:-1])
+    frame = np.cumsum(starts) - 1
+    first_rows = np.flatnonzero(starts)
+    keep = np.ones(first_rows.size, dtype=bool)
     if plan.frames_if is not None:
-        keep &= np.asarray(plan.frames_if.evaluate(scenes, info=scn.columns), dtype=bool)
+        rows_ok = np.asarray(plan.frames_if.evaluate(scenes, info=scn.columns), dtype=bool)
+        keep &= np.bincount(frame, weights=rows_ok, minlength=first_rows.size) > 0
     if plan.every_s is not None:
-        rows = np.flatnonzero(keep)
-        t = np.asarray(scenes["t_s"], dtype=np.float64)[rows]
-        bucket = np.floor(t / plan.every_s + 1e-9)
-        run = np.asarray(scenes["run"])[rows]
-        first = np.ones(rows.size, dtype=bool)
-        first[1:] = (run[1:] != run[:-1]) | (bucket[1:] != bucket[:-1])
-        keep[rows[~first]] = False
-    return keep
+        frames = np.flatnonzero(keep)
+        bucket = np.floor(t[first_rows[frames]] / plan.every_s + 1e-9)
+        frun = run[first_rows[frames]]
+        first = np.ones(frames.size, dtype=bool)
+        first[1:] = (frun[1:] != frun[:-1]) | (bucket[1:] != bucket[:-1])
+        keep[frames[~first]] = False
+    return keep[frame]
 
 
 def _write_artefacts(storage: Storage, base: str, part: str, artefacts: Sequence[Artefact],

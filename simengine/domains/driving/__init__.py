@@ -1,0 +1,1 @@
+"""Driving domain: batched Numba traffic simulation with criticality labels."""

@@ -1,0 +1,522 @@
+"""The batched traffic kernel: many runs per call at a fixed step, compiled with Numba.
+
+Per step and run: each driver perceives the nearest road user or object ahead in its lane band
+(limited by the local visibility — fog banks, rain, night headlights — and blocked by static
+objects in the line of sight); its IDM command (Treiber, Hennecke & Helbing 2000) enters a
+queue and is applied after the driver's reaction time; triggered actions (brake, lane change,
+accelerate, stop, start crossing) and AEB override it; every acceleration is capped by the
+tyre–road friction, |a| ≤ μ·g. Lane changes move laterally on a cosine profile with the heading
+of the kinematic path; pedestrians and cyclists cross at constant speed. Oriented-box collision
+checks give a signed penetration; the ego's pairs are scored every step (TTC, MTTC, headway, DRAC,
+distance, time-exposed TTC, PET through each crossing's conflict zone).
+
+Pure functions over arrays: no Python objects in the loop, no ``fastmath``, no randomness (every
+random quantity was drawn per run before the call), so a run's result depends on nothing but its
+own inputs.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from simengine.domains.driving.geometry import (
+    box_overlaps_rect,
+    box_signed_distance,
+    segment_hits_box,
+)
+from simengine.domains.driving.metrics import conflict_type, drac, mttc, time_headway, ttc
+from simengine.domains.driving.triggers import (
+    ABS,
+    ADD,
+    AND,
+    CLIP,
+    DIV,
+    EQ,
+    EXP,
+    GE,
+    GT,
+    LE,
+    LOG,
+    LT,
+    MIN2,
+    MUL,
+    NE,
+    NEG,
+    NOT,
+    OR,
+    POW,
+    PUSH_CONST,
+    PUSH_VAR,
+    SQRT,
+    SUB,
+    V_ACCEL,
+    V_DISTANCE,
+    V_GAP,
+    V_PARAM,
+    V_SPEED,
+    V_TIME,
+    V_X,
+    V_Y,
+)
+from simengine.weather.events import local_visibility_m
+
+G = 9.80665
+ANTICIPATION_M = 1.5
+"""A driver who sees a pedestrian or cyclist crossing treats it as in the lane this far before it
+enters the lane band (project choice: about one walking second)."""
+PEDESTRIAN, CYCLIST = 4, 3
+# outcome columns, in this order
+OUT_FIELDS = (
+    "collision", "collision_with", "impact_dv_mps", "penetration_m", "min_distance_m",
+    "min_ttc_s", "min_mttc_s", "min_thw_s", "max_drac_mps2", "max_btn", "min_pet_s", "tet_s",
+    "conflict", "aeb_triggered", "collision_time_s",
+)
+TRAJ_FIELDS = ("x_m", "y_m", "heading_rad", "speed_mps", "accel_mps2")
+PAIR_FIELDS = ("gap_m", "distance_m", "ttc_s", "drac_mps2")
+
+
+@numba.njit(cache=True)
+def _eval(code, consts, start, end, var):
+    stack = np.empty(64)
+    sp = 0
+    i = start
+    while i < end:
+        op = code[i]
+        if op == PUSH_CONST:
+            stack[sp] = consts[code[i + 1]]
+            sp += 1
+            i += 2
+            continue
+        if op == PUSH_VAR:
+            stack[sp] = var[code[i + 1]]
+            sp += 1
+            i += 2
+            continue
+        if op in (NEG, NOT, ABS, SQRT, EXP, LOG):
+            a = stack[sp - 1]
+            if op == NEG:
+                r = -a
+            elif op == NOT:
+                r = 0.0 if a != 0.0 else 1.0
+            elif op == ABS:
+                r = abs(a)
+            elif op == SQRT:
+                r = math.sqrt(a) if a >= 0 else math.nan
+            elif op == EXP:
+                r = math.exp(min(a, 700.0))
+            else:
+                r = math.log(a) if a > 0 else -math.inf
+            stack[sp - 1] = r
+            i += 1
+            continue
+        if op == CLIP:
+            lo, hi, a = stack[sp - 2], stack[sp - 1], stack[sp - 3]
+            stack[sp - 3] = min(max(a, lo), hi)
+            sp -= 2
+            i += 1
+            continue
+        b = stack[sp - 1]
+        a = stack[sp - 2]
+        sp -= 1
+        if op == ADD:
+            r = a + b
+        elif op == SUB:
+            r = a - b
+        elif op == MUL:
+            r = a * b
+        elif op == DIV:
+            r = a / b if b != 0 else (math.inf if a > 0 else (-math.inf if a < 0 else math.nan))
+        elif op == POW:
+            r = a**b
+        elif op == LT:
+            r = 1.0 if a < b else 0.0
+        elif op == LE:
+            r = 1.0 if a <= b else 0.0
+        elif op == GT:
+            r = 1.0 if a > b else 0.0
+        elif op == GE:
+            r = 1.0 if a >= b else 0.0
+        elif op == EQ:
+            r = 1.0 if a == b else 0.0
+        elif op == NE:
+            r = 1.0 if a != b else 0.0
+        elif op == AND:
+            r = 1.0 if (a != 0.0 and b != 0.0) else 0.0
+        elif op == OR:
+            r = 1.0 if (a != 0.0 or b != 0.0) else 0.0
+        elif op == MIN2:
+            r = min(a, b)
+        else:  # MAX2
+            r = max(a, b)
+        stack[sp - 1] = r
+        i += 1
+    return stack[0] != 0.0 if sp > 0 else True
+
+
+@numba.njit(cache=True)
+def _half_extent_y(h, length, width):
+    return 0.5 * (abs(math.sin(h)) * length + abs(math.cos(h)) * width)
+
+
+@numba.njit(cache=True)
+def _half_extent_x(h, length, width):
+    return 0.5 * (abs(math.cos(h)) * length + abs(math.sin(h)) * width)
+
+
+@numba.njit(cache=True)
+def _ahead_gap(i, j, x, y, h, ln, wd, margin=0.0):
+    """Gap of j ahead of i along +x if their lateral extents overlap (widened by ``margin``);
+    else +inf (NaN if behind)."""
+    reach = _half_extent_y(h[i], ln[i], wd[i]) + _half_extent_y(h[j], ln[j], wd[j]) + margin
+    if abs(y[j] - y[i]) >= reach:
+        return math.inf
+    g = (x[j] - x[i]) - _half_extent_x(h[i], ln[i], wd[i]) - _half_extent_x(h[j], ln[j], wd[j])
+    if x[j] < x[i]:
+        return math.nan
+    return g
+
+
+@numba.njit(cache=True)
+def run_batch(
+    kind, x0, y0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
+    max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,
+    act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
+    visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
+    lane_width, record, traj, pairs,
+):
+    n, A = x0.shape
+    S = statics.shape[1]
+    K = act_kind.shape[0]
+    out = np.zeros((n, len(OUT_FIELDS)))
+    horizon = steps * dt
+    H = 1
+    for r in range(n):
+        for i in range(A):
+            H = max(H, int(round(reaction[r, i] / dt)) + 1)
+    x = np.empty(A)
+    y = np.empty(A)
+    h = np.empty(A)
+    v = np.empty(A)
+    a = np.empty(A)
+    ln = np.empty(A)
+    wd = np.empty(A)
+    cmd = np.empty((A, H))
+    mode = np.empty(A, dtype=np.int64)
+    mode_p1 = np.empty(A)
+    mode_p2 = np.empty(A)
+    lc_on = np.empty(A, dtype=np.bool_)
+    lc_y0 = np.empty(A)
+    lc_y1 = np.empty(A)
+    lc_t0 = np.empty(A)
+    lc_dur = np.empty(A)
+    stopped = np.empty(A, dtype=np.bool_)
+    fired = np.empty(K, dtype=np.bool_)
+    due = np.empty(K)
+    var = np.empty(max(1, var_kind.shape[0]))
+    zone = np.empty((A, 4))  # crossing zone of actor j: xmin, xmax, ymin, ymax (NaN: none)
+    z_ego = np.empty((A, 2))  # ego's first enter / last exit of zone j
+    z_oth = np.empty((A, 2))
+    for r in range(n):
+        for i in range(A):
+            x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], 0.0, v0[r, i], 0.0
+            ln[i], wd[i] = ln0[r, i], wd0[r, i]
+            mode[i] = 0
+            lc_on[i] = False
+            stopped[i] = False
+            for k in range(H):
+                cmd[i, k] = 0.0
+            zone[i, 0] = math.nan
+            z_ego[i, 0] = math.nan
+            z_ego[i, 1] = math.nan
+            z_oth[i, 0] = math.nan
+            z_oth[i, 1] = math.nan
+        for k in range(K):
+            fired[k] = False
+            due[k] = math.inf
+        amax = mu[r] * G
+        collided = False
+        partner = -1.0
+        impact = 0.0
+        t_coll = math.inf
+        pen = -math.inf
+        min_dist = math.inf
+        min_ttc = horizon
+        min_mttc = horizon
+        min_thw = horizon
+        max_drac = 0.0
+        tet = 0.0
+        aeb_hit = False
+        best_conflict = -1.0
+        best_ttc = math.inf
+        for step in range(steps):
+            t = step * dt
+            # -- triggers -----------------------------------------------------------------
+            for q in range(var_kind.shape[0]):
+                vk, ia, ib = var_kind[q], var_a[q], var_b[q]
+                if vk == V_TIME:
+                    var[q] = t
+                elif vk == V_SPEED:
+                    var[q] = v[ia]
+                elif vk == V_X:
+                    var[q] = x[ia]
+                elif vk == V_Y:
+                    var[q] = y[ia]
+                elif vk == V_ACCEL:
+                    var[q] = a[ia]
+                elif vk == V_PARAM:
+                    var[q] = cond_params[r, q]
+                else:
+                    g = _ahead_gap(ia, ib, x, y, h, ln, wd)
+                    if vk == V_GAP:
+                        var[q] = g if not math.isnan(g) else math.inf
+                    elif vk == V_DISTANCE:
+                        var[q] = box_signed_distance(x[ia], y[ia], h[ia], ln[ia], wd[ia],
+                                                     x[ib], y[ib], h[ib], ln[ib], wd[ib])
+                    else:  # V_TTC
+                        var[q] = (ttc(g, v[ia] - v[ib] * math.cos(h[ib]))
+                                  if not math.isnan(g) else math.inf)
+            for k in range(K):
+                if fired[k]:
+                    continue
+                ok = math.isnan(act_time[r, k]) or t >= act_time[r, k] - 1e-9
+                if ok and starts[k + 1] > starts[k]:
+                    ok = _eval(code, consts, starts[k], starts[k + 1], var)
+                if ok:
+                    fired[k] = True
+                    due[k] = t + act_delay[r, k]
+            for k in range(K):
+                if due[k] <= t + 1e-9:
+                    due[k] = math.inf
+                    i = act_actor[k]
+                    ak = act_kind[k]
+                    if stopped[i]:
+                        continue
+                    if ak == 0 or ak == 3:  # brake / stop
+                        mode[i], mode_p1[i], mode_p2[i] = 1, act_p1[r, k], act_p2[r, k]
+                    elif ak == 1:  # lane change
+                        lc_on[i], lc_y0[i], lc_y1[i] = True, y[i], act_p1[r, k]
+                        lc_t0[i], lc_dur[i] = t, act_p2[r, k]
+                    elif ak == 2:  # accelerate
+                        mode[i], mode_p1[i], mode_p2[i] = 2, act_p1[r, k], act_p2[r, k]
+                    else:  # start crossing: towards the far side of the road
+                        mode[i], mode_p1[i] = 3, act_p1[r, k]
+                        mode_p2[i] = 1.0 if y[i] < lane_width else -1.0
+                        zone[i, 0] = x[i] - 0.5 * wd[i] - 0.5
+                        zone[i, 1] = x[i] + 0.5 * wd[i] + 0.5
+                        zone[i, 2] = y0[r, 0] - 0.5 * lane_width
+                        zone[i, 3] = y0[r, 0] + 0.5 * lane_width
+            # -- accelerations ------------------------------------------------------------
+            for i in range(A):
+                if stopped[i]:
+                    a[i] = 0.0
+                    continue
+                is_vehicle = kind[i] < CYCLIST
+                if mode[i] == 3 or not is_vehicle:
+                    a[i] = 0.0
+                    continue
+                # perceive the nearest thing ahead in the lane band
+                vis = local_visibility_m(x[i], t, visibility[r], fog_from[r], fog_to[r],
+                                         fog_start[r], fog_end[r], fog_vis[r])
+                sight = min(vis, night_cap[r])
+                gap = math.inf
+                lead_v = 0.0
+                for j in range(A):
+                    if j == i:
+                        continue
+                    # a road user crossing towards the lane is a hazard before it enters it
+                    margin = ANTICIPATION_M if mode[j] == 3 else 0.0
+                    g = _ahead_gap(i, j, x, y, h, ln, wd, margin)
+                    if math.isnan(g) or g >= gap or g > sight:
+                        continue
+                    seen = True
+                    for s in range(S):
+                        if segment_hits_box(x[i] + 0.5 * ln[i], y[i], x[j], y[j], statics[r, s, 0],
+                                            statics[r, s, 1], 0.0, statics[r, s, 2],
+                                            statics[r, s, 3]):
+                            seen = False
+                            break
+                    if seen:
+                        gap = g
+                        lead_v = v[j] * math.cos(h[j])
+                for s in range(S):
+                    if abs(statics[r, s, 1] - y[i]) < 0.5 * (wd[i] + statics[r, s, 3]):
+                        g = statics[r, s, 0] - x[i] - 0.5 * (ln[i] + statics[r, s, 2])
+                        if -0.5 * ln[i] < g < gap and g <= sight:
+                            gap = g
+                            lead_v = 0.0
+                v0d = max(desired[r, i], 0.1)
+                free = max_accel[r, i] * (1.0 - (max(v[i], 0.0) / v0d) ** delta[r, i])
+                if gap < math.inf:
+                    dv = v[i] - lead_v
+                    s_star = min_gap[r, i] + max(
+                        0.0, v[i] * headway[r, i]
+                        + v[i] * dv / (2.0 * math.sqrt(max_accel[r, i] * comfort[r, i])))
+                    command = free - max_accel[r, i] * (s_star / max(gap, 0.05)) ** 2
+                else:
+                    command = free
+                command = max(command, -max_decel[r, i])
+                slot = step % H
+                cmd[i, slot] = command
+                d = int(round(reaction[r, i] / dt))
+                acc = cmd[i, (step - d) % H] if step >= d else 0.0
+                if mode[i] == 1:
+                    acc = -mode_p1[i]
+                    if v[i] <= mode_p2[i]:
+                        acc = 0.0 if mode_p2[i] <= 0 else acc
+                        if mode_p2[i] > 0:
+                            mode[i] = 0
+                elif mode[i] == 2:
+                    acc = mode_p1[i]
+                    if v[i] >= mode_p2[i]:
+                        mode[i] = 0
+                if aeb[i] and gap <= min(aeb_range[r, i], sight):
+                    tt = ttc(gap, v[i] - lead_v)
+                    if tt <= aeb_ttc[r, i]:
+                        aeb_hit = aeb_hit or i == 0
+                        mode[i], mode_p1[i], mode_p2[i] = 1, aeb_decel[r, i], 0.0
+                        acc = min(acc, -aeb_decel[r, i])
+                a[i] = min(max(acc, -amax), amax)
+            # -- integrate ----------------------------------------------------------------
+            for i in range(A):
+                if stopped[i]:
+                    continue
+                if mode[i] == 3:  # crossing
+                    y[i] += mode_p2[i] * mode_p1[i] * dt
+                    h[i] = 0.5 * math.pi * mode_p2[i]
+                    v[i] = mode_p1[i]
+                    continue
+                v_new = max(v[i] + a[i] * dt, 0.0)
+                dist = 0.5 * (v[i] + v_new) * dt
+                x[i] += dist
+                if lc_on[i]:
+                    s_frac = min((t + dt - lc_t0[i]) / lc_dur[i], 1.0)
+                    shape = 0.5 * (1 - math.cos(math.pi * s_frac))
+                    y_new = lc_y0[i] + (lc_y1[i] - lc_y0[i]) * shape
+                    h[i] = math.atan2(y_new - y[i], max(dist, 1e-6))
+                    y[i] = y_new
+                    if s_frac >= 1.0:
+                        lc_on[i] = False
+                        h[i] = 0.0
+                v[i] = v_new
+            # -- collisions and the ego's pairs -------------------------------------------
+            tt_min_step = math.inf
+            for i in range(A):
+                for j in range(i + 1, A):
+                    sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i],
+                                             x[j], y[j], h[j], ln[j], wd[j])
+                    if i == 0:
+                        pen = max(pen, -sd)
+                        min_dist = min(min_dist, sd)
+                    if sd < 0.0 and not (stopped[i] and stopped[j]):
+                        if i == 0 and not collided:
+                            collided = True
+                            partner = j
+                            dvx = v[i] * math.cos(h[i]) - v[j] * math.cos(h[j])
+                            dvy = v[i] * math.sin(h[i]) - v[j] * math.sin(h[j])
+                            impact = math.sqrt(dvx * dvx + dvy * dvy)
+                            t_coll = t + dt
+                        stopped[i] = True
+                        stopped[j] = True
+                        v[i] = 0.0
+                        v[j] = 0.0
+                for s in range(S):
+                    sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i], statics[r, s, 0],
+                                             statics[r, s, 1], 0.0, statics[r, s, 2],
+                                             statics[r, s, 3])
+                    if i == 0:
+                        pen = max(pen, -sd)
+                        min_dist = min(min_dist, sd)
+                    if sd < 0.0 and not stopped[i]:
+                        if i == 0 and not collided:
+                            collided = True
+                            partner = A + s
+                            impact = v[i]
+                            t_coll = t + dt
+                        stopped[i] = True
+                        v[i] = 0.0
+            for j in range(1, A):
+                g = _ahead_gap(0, j, x, y, h, ln, wd)
+                gap_pair = math.inf
+                tt = math.inf
+                dr = 0.0
+                if not math.isnan(g) and g < math.inf:  # j ahead of the ego
+                    dv = v[0] - v[j] * math.cos(h[j])
+                    tt = ttc(g, dv)
+                    min_mttc = min(min_mttc, mttc(g, dv, a[0] - a[j] * math.cos(h[j])))
+                    min_thw = min(min_thw, time_headway(g, v[0]))
+                    dr = drac(g, dv)
+                    gap_pair = g
+                else:
+                    gb = _ahead_gap(j, 0, x, y, h, ln, wd)  # ego ahead of j
+                    if not math.isnan(gb) and gb < math.inf:
+                        dv = v[j] * math.cos(h[j]) - v[0]
+                        tt = ttc(gb, dv)
+                        dr = drac(gb, dv)
+                        gap_pair = gb
+                if tt < best_ttc:
+                    best_ttc = tt
+                    best_conflict = conflict_type(h[0], h[j])
+                tt_min_step = min(tt_min_step, tt)
+                max_drac = max(max_drac, dr)
+                if not math.isnan(zone[j, 0]):
+                    for who in range(2):
+                        idx = 0 if who == 0 else j
+                        inside = box_overlaps_rect(x[idx], y[idx], h[idx], ln[idx], wd[idx],
+                                                   zone[j, 0], zone[j, 1], zone[j, 2], zone[j, 3])
+                        zz = z_ego if who == 0 else z_oth
+                        if inside:
+                            if math.isnan(zz[j, 0]):
+                                zz[j, 0] = t + dt
+                            zz[j, 1] = t + dt
+                if record:
+                    pairs[r, step, j, 0] = gap_pair
+                    pairs[r, step, j, 1] = box_signed_distance(x[0], y[0], h[0], ln[0], wd[0],
+                                                               x[j], y[j], h[j], ln[j], wd[j])
+                    pairs[r, step, j, 2] = tt
+                    pairs[r, step, j, 3] = dr
+            if tt_min_step > 0 and tt_min_step <= tau:
+                tet += dt
+            if not collided:
+                min_ttc = min(min_ttc, tt_min_step)
+            if record:
+                for i in range(A):
+                    traj[r, step, i, 0] = x[i]
+                    traj[r, step, i, 1] = y[i]
+                    traj[r, step, i, 2] = h[i]
+                    traj[r, step, i, 3] = v[i]
+                    traj[r, step, i, 4] = a[i]
+        # -- PET through each crossing zone -------------------------------------------------
+        min_pet = horizon
+        for j in range(1, A):
+            if math.isnan(z_ego[j, 0]) or math.isnan(z_oth[j, 0]):
+                continue
+            if z_ego[j, 1] <= z_oth[j, 0]:
+                p = z_oth[j, 0] - z_ego[j, 1]
+            elif z_oth[j, 1] <= z_ego[j, 0]:
+                p = z_ego[j, 0] - z_oth[j, 1]
+            else:
+                p = 0.0
+            min_pet = min(min_pet, p)
+        if collided:
+            min_ttc = 0.0
+            min_mttc = 0.0
+        o = out[r]
+        o[0] = 1.0 if collided else 0.0
+        o[1] = partner
+        o[2] = impact
+        o[3] = pen
+        o[4] = max(min_dist, 0.0)
+        o[5] = min(min_ttc, horizon)
+        o[6] = min(min_mttc, horizon)
+        o[7] = min(min_thw, horizon)
+        o[8] = max_drac
+        o[9] = max_drac / max(amax, 1e-9)
+        o[10] = min(min_pet, horizon)
+        o[11] = tet
+        o[12] = best_conflict
+        o[13] = 1.0 if aeb_hit else 0.0
+        o[14] = t_coll if collided else math.nan
+    return out

@@ -1,0 +1,129 @@
+"""Calling the kernel for a batch and turning its arrays into tables."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from simengine.domains.driving.compile import ACTOR_TYPES, Batch, compile_batch
+from simengine.domains.driving.kernel import OUT_FIELDS, PAIR_FIELDS, TRAJ_FIELDS, run_batch
+
+__all__ = ["KernelResult", "run_kernel"]
+
+
+@dataclass
+class KernelResult:
+    """Outcome arrays, and (when recorded) per-step arrays of the batch."""
+
+    batch: Batch
+    outcomes: dict[str, np.ndarray]
+    dt: float
+    traj: np.ndarray | None   # (n, steps, A, len(TRAJ_FIELDS))
+    pairs: np.ndarray | None  # (n, steps, A, len(PAIR_FIELDS)); row 0 unused (the ego)
+
+    def _grid(self, runs: np.ndarray, actors: int) -> tuple[np.ndarray, ...]:
+        n, steps = self.traj.shape[:2]  # type: ignore[union-attr]
+        run = np.repeat(runs, steps * actors)
+        step = np.tile(np.repeat(np.arange(steps), actors), n)
+        actor = np.tile(np.arange(actors), n * steps)
+        return run, step, actor
+
+    def trajectories(self, runs: np.ndarray) -> dict[str, np.ndarray]:
+        assert self.traj is not None
+        A = self.traj.shape[2]
+        run, step, actor = self._grid(runs, A)
+        flat = self.traj.reshape(-1, len(TRAJ_FIELDS))
+        names = np.asarray(self.batch.names, dtype=object)
+        lane = np.floor(flat[:, 1] / self.batch.lane_width).astype(np.int64) + 1
+        out = {"run": run, "t_s": (step + 1) * self.dt, "actor": names[actor]}
+        out.update({f: flat[:, k] for k, f in enumerate(TRAJ_FIELDS)})
+        out["lane"] = lane
+        return out
+
+    def pair_table(self, runs: np.ndarray) -> dict[str, np.ndarray]:
+        assert self.pairs is not None
+        A = self.pairs.shape[2]
+        run, step, actor = self._grid(runs, A)
+        flat = self.pairs.reshape(-1, len(PAIR_FIELDS))
+        keep = actor > 0
+        names = np.asarray(self.batch.names, dtype=object)
+        out = {"run": run[keep], "t_s": (step[keep] + 1) * self.dt, "actor": names[actor[keep]]}
+        out.update({f: flat[keep, k] for k, f in enumerate(PAIR_FIELDS)})
+        return out
+
+    def scenes(self, runs: np.ndarray) -> dict[str, np.ndarray]:
+        """One row per object per frame (actors, then static objects)."""
+        assert self.traj is not None and self.pairs is not None
+        b = self.batch
+        n, steps, A, _ = self.traj.shape
+        S = b.statics.shape[1]
+        per = A + S
+        run = np.repeat(runs, steps * per)
+        frame = np.tile(np.repeat(np.arange(steps), per), n)
+        obj = np.tile(np.arange(per), n * steps)
+        ridx = np.repeat(np.arange(n), steps * per)
+        is_actor = obj < A
+        ai = np.where(is_actor, obj, 0)
+        si = np.where(is_actor, 0, obj - A)
+        tr = self.traj[ridx, frame, ai]
+        st = b.statics[ridx, si] if S else np.zeros((len(ridx), 4))
+        classes = np.asarray([*ACTOR_TYPES, "static"], dtype=object)
+        names = np.asarray([*b.names, *(f"static.{s}" for s in range(S))], dtype=object)
+        ego_ttc = np.min(np.where(np.arange(A) > 0, self.pairs[:, :, :, 2], np.inf), axis=2)
+        ego_gap = np.min(np.where(np.arange(A) > 0, self.pairs[:, :, :, 0], np.inf), axis=2)
+        return {
+            "run": run,
+            "frame": frame,
+            "t_s": (frame + 1) * self.dt,
+            "object": names[obj],
+            "class": np.where(is_actor, classes[b.kind[ai]], "static").astype(object),
+            "x_m": np.where(is_actor, tr[:, 0], st[:, 0]),
+            "y_m": np.where(is_actor, tr[:, 1], st[:, 1]),
+            "heading_rad": np.where(is_actor, tr[:, 2], 0.0),
+            "speed_mps": np.where(is_actor, tr[:, 3], 0.0),
+            "length_m": np.where(is_actor, b.length[ridx, ai], st[:, 2]),
+            "width_m": np.where(is_actor, b.width[ridx, ai], st[:, 3]),
+            "height_m": np.where(is_actor, b.height[ridx, ai], 1.5),
+            "ego_ttc_s": np.minimum(ego_ttc[ridx, frame], 1e9),
+            "ego_gap_m": np.minimum(ego_gap[ridx, frame], 1e9),
+            "visibility_m": np.minimum(b.visibility_m[ridx], 1e9),
+        }
+
+
+def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
+               record: bool) -> KernelResult:
+    """Compile the batch and run the kernel (recording per-step arrays if asked)."""
+    from simengine.weather import weather_state
+    from simengine.weather.visibility import headlight_range_m, night_reaction_factor
+
+    spec = scenario.spec
+    batch = compile_batch(scenario, params, n)
+    dt = 1.0 / (spec.step_hz or 20.0)
+    steps = int(round(spec.duration_s / dt))
+    A = len(batch.names)
+    weather = weather_state(params, n, spec.weather)
+    reaction = batch.reaction_s * np.asarray(
+        night_reaction_factor(weather.sun_elevation_deg), dtype=np.float64)[:, None]
+    night_cap = np.asarray(headlight_range_m(weather.sun_elevation_deg), dtype=np.float64)
+    traj = np.zeros((n if record else 0, steps, A, len(TRAJ_FIELDS)))
+    pairs = np.full((n if record else 0, steps, A, len(PAIR_FIELDS)), np.inf)
+    c = batch.conditions
+    var_kind = np.asarray([v.kind for v in c.variables], dtype=np.int64)
+    var_a = np.asarray([v.a for v in c.variables], dtype=np.int64)
+    var_b = np.asarray([v.b for v in c.variables], dtype=np.int64)
+    tau = float(spec.labels.tet_tau_s)
+    fog = batch.fog
+    out = run_batch(
+        batch.kind, batch.x, batch.y, batch.v, batch.length, batch.width, batch.desired_v,
+        batch.headway, batch.min_gap, batch.max_accel, batch.comfort_decel, batch.delta,
+        reaction, batch.max_decel, batch.aeb, batch.aeb_ttc, batch.aeb_range, batch.aeb_decel,
+        batch.statics, batch.act_kind, batch.act_actor, batch.act_time, batch.act_delay,
+        batch.act_p1, batch.act_p2, c.code, c.consts, c.starts, var_kind, var_a, var_b,
+        batch.cond_params, batch.mu, batch.visibility_m, night_cap, fog[0], fog[1], fog[2],
+        fog[3], fog[4], dt, steps, tau, batch.lane_width, record, traj, pairs,
+    )
+    outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
+    return KernelResult(batch, outcomes, dt, traj if record else None,
+                        pairs if record else None)

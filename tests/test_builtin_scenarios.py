@@ -1,0 +1,26 @@
+"""Every built-in scenario validates, runs, and meets its expect: ranges (a built-in is a test)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simengine import api
+from simengine.resources import builtin_scenarios
+
+RUNS = 3000
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_builtin_meets_its_expectations(name: str, tmp_path: Path) -> None:
+    path = builtin_scenarios()[name]
+    text = path.read_text()
+    assert text.startswith("#"), "a built-in opens with a comment on what it represents"
+    scn = api.load_scenario(name)
+    assert scn.spec.expect, "a built-in carries an expect: block"
+    api.run(scn, out=tmp_path / "c", runs=RUNS, seed=1, workers=1)
+    results = api.check_expectations(tmp_path / "c")
+    failed = [f"{r.expression}: {r.value:.4f} not in [{r.low}, {r.high}]" for r in results
+              if not r.ok]
+    assert not failed, failed

@@ -167,16 +167,21 @@ def _half_extent_x(h, length, width):
 
 
 @numba.njit(cache=True)
-def _ahead_gap(i, j, x, y, h, ln, wd, margin=0.0):
+def _ahead_gap(i, j, x, y, hx, hy, margin=0.0):
     """Gap of j ahead of i along +x if their lateral extents overlap (widened by ``margin``);
-    else +inf (NaN if behind)."""
-    reach = _half_extent_y(h[i], ln[i], wd[i]) + _half_extent_y(h[j], ln[j], wd[j]) + margin
-    if abs(y[j] - y[i]) >= reach:
+    else +inf (NaN if behind). ``hx``, ``hy``: half extents of each box along x and y."""
+    if abs(y[j] - y[i]) >= hy[i] + hy[j] + margin:
         return math.inf
-    g = (x[j] - x[i]) - _half_extent_x(h[i], ln[i], wd[i]) - _half_extent_x(h[j], ln[j], wd[j])
     if x[j] < x[i]:
         return math.nan
-    return g
+    return (x[j] - x[i]) - hx[i] - hx[j]
+
+
+@numba.njit(cache=True)
+def _extents(h, ln, wd, hx, hy):
+    for i in range(h.shape[0]):
+        hx[i] = _half_extent_x(h[i], ln[i], wd[i])
+        hy[i] = _half_extent_y(h[i], ln[i], wd[i])
 
 
 @numba.njit(cache=True)
@@ -203,6 +208,9 @@ def run_batch(
     a = np.empty(A)
     ln = np.empty(A)
     wd = np.empty(A)
+    radius = np.empty(A)
+    hx = np.empty(A)
+    hy = np.empty(A)
     cmd = np.empty((A, H))
     mode = np.empty(A, dtype=np.int64)
     mode_p1 = np.empty(A)
@@ -223,6 +231,7 @@ def run_batch(
         for i in range(A):
             x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], 0.0, v0[r, i], 0.0
             ln[i], wd[i] = ln0[r, i], wd0[r, i]
+            radius[i] = 0.5 * math.hypot(ln[i], wd[i])
             mode[i] = 0
             lc_on[i] = False
             stopped[i] = False
@@ -241,7 +250,6 @@ def run_batch(
         partner = -1.0
         impact = 0.0
         t_coll = math.inf
-        pen = -math.inf
         min_dist = math.inf
         min_ttc = horizon
         min_mttc = horizon
@@ -253,6 +261,7 @@ def run_batch(
         best_ttc = math.inf
         for step in range(steps):
             t = step * dt
+            _extents(h, ln, wd, hx, hy)
             # -- triggers -----------------------------------------------------------------
             for q in range(var_kind.shape[0]):
                 vk, ia, ib = var_kind[q], var_a[q], var_b[q]
@@ -269,7 +278,7 @@ def run_batch(
                 elif vk == V_PARAM:
                     var[q] = cond_params[r, q]
                 else:
-                    g = _ahead_gap(ia, ib, x, y, h, ln, wd)
+                    g = _ahead_gap(ia, ib, x, y, hx, hy)
                     if vk == V_GAP:
                         var[q] = g if not math.isnan(g) else math.inf
                     elif vk == V_DISTANCE:
@@ -328,7 +337,7 @@ def run_batch(
                         continue
                     # a road user crossing towards the lane is a hazard before it enters it
                     margin = ANTICIPATION_M if mode[j] == 3 else 0.0
-                    g = _ahead_gap(i, j, x, y, h, ln, wd, margin)
+                    g = _ahead_gap(i, j, x, y, hx, hy, margin)
                     if math.isnan(g) or g >= gap or g > sight:
                         continue
                     seen = True
@@ -348,13 +357,20 @@ def run_batch(
                             gap = g
                             lead_v = 0.0
                 v0d = max(desired[r, i], 0.1)
-                free = max_accel[r, i] * (1.0 - (max(v[i], 0.0) / v0d) ** delta[r, i])
+                ratio = max(v[i], 0.0) / v0d
+                if delta[r, i] == 4.0:
+                    ratio2 = ratio * ratio
+                    power = ratio2 * ratio2
+                else:
+                    power = ratio ** delta[r, i]
+                free = max_accel[r, i] * (1.0 - power)
                 if gap < math.inf:
                     dv = v[i] - lead_v
                     s_star = min_gap[r, i] + max(
                         0.0, v[i] * headway[r, i]
                         + v[i] * dv / (2.0 * math.sqrt(max_accel[r, i] * comfort[r, i])))
-                    command = free - max_accel[r, i] * (s_star / max(gap, 0.05)) ** 2
+                    q = s_star / max(gap, 0.05)
+                    command = free - max_accel[r, i] * q * q
                 else:
                     command = free
                 command = max(command, -max_decel[r, i])
@@ -402,13 +418,18 @@ def run_batch(
                         h[i] = 0.0
                 v[i] = v_new
             # -- collisions and the ego's pairs -------------------------------------------
+            _extents(h, ln, wd, hx, hy)
             tt_min_step = math.inf
             for i in range(A):
                 for j in range(i + 1, A):
+                    # bounding circles give a lower bound on the distance: the exact oriented-box
+                    # distance is computed only when it can matter (a new minimum, or a contact)
+                    lower = math.hypot(x[j] - x[i], y[j] - y[i]) - radius[i] - radius[j]
+                    if lower >= (min_dist if i == 0 else 0.0):
+                        continue
                     sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i],
                                              x[j], y[j], h[j], ln[j], wd[j])
                     if i == 0:
-                        pen = max(pen, -sd)
                         min_dist = min(min_dist, sd)
                     if sd < 0.0 and not (stopped[i] and stopped[j]):
                         if i == 0 and not collided:
@@ -423,11 +444,14 @@ def run_batch(
                         v[i] = 0.0
                         v[j] = 0.0
                 for s in range(S):
+                    lower = (math.hypot(statics[r, s, 0] - x[i], statics[r, s, 1] - y[i])
+                             - radius[i] - 0.5 * math.hypot(statics[r, s, 2], statics[r, s, 3]))
+                    if lower >= (min_dist if i == 0 else 0.0):
+                        continue
                     sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i], statics[r, s, 0],
                                              statics[r, s, 1], 0.0, statics[r, s, 2],
                                              statics[r, s, 3])
                     if i == 0:
-                        pen = max(pen, -sd)
                         min_dist = min(min_dist, sd)
                     if sd < 0.0 and not stopped[i]:
                         if i == 0 and not collided:
@@ -438,7 +462,7 @@ def run_batch(
                         stopped[i] = True
                         v[i] = 0.0
             for j in range(1, A):
-                g = _ahead_gap(0, j, x, y, h, ln, wd)
+                g = _ahead_gap(0, j, x, y, hx, hy)
                 gap_pair = math.inf
                 tt = math.inf
                 dr = 0.0
@@ -450,7 +474,7 @@ def run_batch(
                     dr = drac(g, dv)
                     gap_pair = g
                 else:
-                    gb = _ahead_gap(j, 0, x, y, h, ln, wd)  # ego ahead of j
+                    gb = _ahead_gap(j, 0, x, y, hx, hy)  # ego ahead of j
                     if not math.isnan(gb) and gb < math.inf:
                         dv = v[j] * math.cos(h[j]) - v[0]
                         tt = ttc(gb, dv)
@@ -507,7 +531,7 @@ def run_batch(
         o[0] = 1.0 if collided else 0.0
         o[1] = partner
         o[2] = impact
-        o[3] = pen
+        o[3] = -min_dist
         o[4] = max(min_dist, 0.0)
         o[5] = min(min_ttc, horizon)
         o[6] = min(min_mttc, horizon)

@@ -9,7 +9,7 @@ import pytest
 from simengine import api
 from simengine.resources import builtin_scenarios
 
-RUNS = 3000
+RUNS = 2000
 
 
 @pytest.mark.parametrize("name", sorted(builtin_scenarios()))

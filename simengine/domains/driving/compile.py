@@ -49,7 +49,7 @@ class Batch:
     """Arrays for ``n`` runs and ``A`` actors (index 0 is the ego)."""
 
     names: tuple[str, ...]
-    kind: np.ndarray          # (A,) index into ACTOR_TYPES
+    kind: np.ndarray          # (n, A) index into ACTOR_TYPES
     x: np.ndarray             # (n, A) initial state
     y: np.ndarray
     v: np.ndarray
@@ -84,6 +84,8 @@ class Batch:
     fog: tuple[np.ndarray, ...]  # fog banks: (n, E) from, to, start, end, visibility
     lane_width: float
     lanes: int
+    mobil: np.ndarray         # (A, 5): enabled, politeness, threshold, b_safe, duration
+    mobil_every: np.ndarray   # (A,) steps between lane-change decisions
 
 
 ACTIONS = ("brake", "lane_change", "accelerate", "stop", "start_crossing")
@@ -125,8 +127,10 @@ def _placement_order(world: DrivingWorld) -> list[str]:
     return order
 
 
-def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int) -> Batch:
-    """Resolve every per-run number of the world for ``n`` runs."""
+def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,  # noqa: ANN001
+                  keys=None) -> Batch:  # noqa: ANN001
+    """Resolve every per-run number of the world for ``n`` runs (``keys``: the runs' keys, for
+    entity-scope draws such as each background vehicle's gap and speed)."""
     from simengine.weather import (
         fog_bank_arrays,
         friction,
@@ -136,7 +140,8 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int) -> Batch:
     from simengine.weather.visibility import effective_visibility_m
 
     world: DrivingWorld = scenario.spec.world
-    names = [world.ego_name, *[a for a in world.actors if a != world.ego_name]]
+    names = [world.ego_name, *[a for a in world.actors if a != world.ego_name],
+             *world.traffic_names]
     index = {name: i for i, name in enumerate(names)}
     A = len(names)
 
@@ -153,12 +158,12 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int) -> Batch:
     reaction, max_decel, walk = z(), z(), z()
     aeb = np.zeros(A, dtype=bool)
     aeb_ttc, aeb_range, aeb_decel = z(), z(), z()
-    kind = np.zeros(A, dtype=np.int64)
+    kind = np.zeros((n, A), dtype=np.int64)
     for name in _placement_order(world):
         i = index[name]
         a = world.actors[name]
         base = f"world.actors.{name}"
-        kind[i] = ACTOR_TYPES.index(a.type)
+        kind[:, i] = ACTOR_TYPES.index(a.type)
         dl, dw, dh = _dims(a)
         length[:, i] = val(f"{base}.length_m", a.length_m, dl)
         width[:, i] = val(f"{base}.width_m", a.width_m, dw)
@@ -206,6 +211,44 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int) -> Batch:
             aeb_range[:, i] = val(f"{base}.aeb.range_m", a.aeb.range_m, 80)
             aeb_decel[:, i] = val(f"{base}.aeb.max_decel_mps2", a.aeb.max_decel_mps2, 9)
 
+    mobil = np.zeros((A, 5))  # enabled, politeness, threshold, b_safe, duration
+    mobil_every = np.ones(A, dtype=np.int64)
+    dt = 1.0 / (scenario.spec.step_hz or 20.0)
+
+    def set_mobil(i: int, drv) -> None:  # noqa: ANN001
+        if drv is not None and drv.mobil is not None:
+            m = drv.mobil
+            mobil[i] = (1.0, m.politeness, m.threshold_mps2, m.safe_decel_mps2,
+                        m.change_duration_s)
+            mobil_every[i] = max(1, int(round(m.every_s / dt)))
+
+    for name, a in world.actors.items():
+        set_mobil(index[name], a.driver)
+    if world.traffic is not None:
+        tr = world.traffic
+        start_gap = val("world.traffic.start_gap_m", tr.start_gap_m, 10.0)
+        _place_traffic(world, params, n, keys, index, start_gap, x, y, v, length, width,
+                       height, kind)
+        sl = slice(index[world.traffic_names[0]], A)
+        drv = tr.driver
+        idm = drv.idm if drv is not None else None
+        p = "world.traffic.driver.idm"
+        desired[:, sl] = (v[:, sl] if idm is None or idm.desired_speed_mps is None
+                          else val(f"{p}.desired_speed_mps", idm.desired_speed_mps, 0)[:, None])
+        headway[:, sl] = val(f"{p}.time_headway_s", idm.time_headway_s if idm else None,
+                             1.5)[:, None]
+        min_gap[:, sl] = val(f"{p}.min_gap_m", idm.min_gap_m if idm else None, 2.0)[:, None]
+        max_accel[:, sl] = val(f"{p}.max_accel_mps2", idm.max_accel_mps2 if idm else None,
+                               1.5)[:, None]
+        comfort[:, sl] = val(f"{p}.comfort_decel_mps2", idm.comfort_decel_mps2 if idm else None,
+                             2.0)[:, None]
+        delta[:, sl] = idm.delta if idm else 4.0
+        reaction[:, sl] = val("world.traffic.driver.reaction_s",
+                              drv.reaction_s if drv else None, 1.0)[:, None]
+        max_decel[:, sl] = val("world.traffic.driver.max_decel_mps2",
+                               drv.max_decel_mps2 if drv else None, 8.0)[:, None]
+        for name in world.traffic_names:
+            set_mobil(index[name], drv)
     statics = np.zeros((n, len(world.statics), 4))
     for s, st in enumerate(world.statics):
         base = f"world.statics.{s}"
@@ -266,4 +309,50 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int) -> Batch:
         night=np.asarray(is_night(weather.sun_elevation_deg), dtype=bool),
         fog=tuple(np.asarray(f, dtype=np.float64) for f in fog),
         lane_width=world.road.lane_width_m, lanes=world.road.lanes,
+        mobil=mobil, mobil_every=mobil_every,
     )
+
+
+def _place_traffic(world, params, n, keys, index, start_gap, x, y, v, length, width,  # noqa: ANN001
+                   height, kind) -> None:  # noqa: ANN001
+    """Background vehicles, lane by lane ahead of an anchor actor, with per-vehicle gap, speed
+    and type drawn from each run's simulation key (entity scope)."""
+    from simengine.sampling.keys import Purpose
+
+    if keys is None:
+        raise ValueError("traffic needs the runs' keys for its per-vehicle draws")
+    spec = world.traffic
+    lanes = list(spec.lanes or range(1, world.road.lanes + 1))
+    count = spec.vehicles
+    first = index[world.traffic_names[0]]
+    anchor = index[spec.ahead_of or world.ego_name]
+
+    def dist(value, r):  # noqa: ANN001, ANN202
+        if not value.refs:
+            return value.build()
+        return value.build(lambda name: float(params[name][r]))
+
+    gap_static = None if spec.gap_m.refs else spec.gap_m.build()
+    speed_static = None if spec.speed_mps.refs else spec.speed_mps.build()
+    lane_of = [lanes[k % len(lanes)] for k in range(count)]
+    for r in range(n):
+        rng = keys.generator(int(keys.runs[r]), Purpose.SIMULATION)
+        gaps = (gap_static or dist(spec.gap_m, r)).sample(rng, count)
+        speeds = (speed_static or dist(spec.speed_mps, r)).sample(rng, count)
+        trucks = rng.random(count) < spec.truck_share
+        anchor_front = x[r, anchor] + 0.5 * length[r, anchor] + start_gap[r]
+        front = {lane: anchor_front for lane in lanes}
+        placed = {lane: 0 for lane in lanes}
+        for k in range(count):
+            i = first + k
+            lane = lane_of[k]
+            truck = bool(trucks[k])
+            dl, dw, dh = DIMENSIONS["truck" if truck else "car"]
+            kind[r, i] = ACTOR_TYPES.index("truck" if truck else "car")
+            length[r, i], width[r, i], height[r, i] = dl, dw, dh
+            gap = float(gaps[k]) if placed[lane] else 0.0
+            x[r, i] = front[lane] + gap + 0.5 * dl
+            front[lane] = x[r, i] + 0.5 * dl
+            placed[lane] += 1
+            y[r, i] = (lane - 0.5) * world.road.lane_width_m
+            v[r, i] = max(float(speeds[k]), 0.0)

@@ -75,7 +75,7 @@ class DrivingDomain(Domain):
         from simengine.domains.driving.simulate import run_kernel
 
         n = len(keys)
-        result = run_kernel(scenario, params, n, record=bool(record))
+        result = run_kernel(scenario, params, n, record=bool(record), keys=keys)
         yield Chunk(OUTCOMES, {"run": keys.runs, **self._outcomes(scenario, result)})
         if "trajectories" in record:
             yield Chunk("trajectories", result.trajectories(keys.runs))

@@ -64,6 +64,9 @@ from simengine.domains.driving.triggers import (
 from simengine.weather.events import local_visibility_m
 
 G = 9.80665
+LC_FULL_SPEED = 5.0
+"""Lane changes progress at full rate at or above this speed (m/s), proportionally below it
+(project choice: a vehicle cannot move sideways at rest)."""
 ANTICIPATION_M = 1.5
 """A driver who sees a pedestrian or cyclist crossing treats it as in the lane this far before it
 enters the lane band (project choice: about one walking second)."""
@@ -178,10 +181,105 @@ def _ahead_gap(i, j, x, y, hx, hy, margin=0.0):
 
 
 @numba.njit(cache=True)
+def _idm(v, v0, gap, dv, headway, s0, a_max, b, delta):
+    """IDM acceleration (Treiber, Hennecke & Helbing 2000); gap = inf means free road."""
+    ratio = max(v, 0.0) / max(v0, 0.1)
+    if delta == 4.0:
+        r2 = ratio * ratio
+        power = r2 * r2
+    else:
+        power = ratio**delta
+    free = a_max * (1.0 - power)
+    if gap == math.inf:
+        return free
+    s_star = s0 + max(0.0, v * headway + v * dv / (2.0 * math.sqrt(a_max * b)))
+    q = s_star / max(gap, 0.05)
+    return free - a_max * q * q
+
+
+@numba.njit(cache=True)
+def _neighbours(i, y_lane, x, y, hx, hy):
+    """Leader and follower of actor i if it were at lateral position ``y_lane``:
+    (leader, gap to it, follower, gap from it); index -1 and gap inf when there is none."""
+    lead, lead_gap, fol, fol_gap = -1, math.inf, -1, math.inf
+    for j in range(x.shape[0]):
+        if j == i or abs(y[j] - y_lane) >= hy[i] + hy[j]:
+            continue
+        if x[j] >= x[i]:
+            g = x[j] - x[i] - hx[i] - hx[j]
+            if g < lead_gap:
+                lead, lead_gap = j, g
+        else:
+            g = x[i] - x[j] - hx[i] - hx[j]
+            if g < fol_gap:
+                fol, fol_gap = j, g
+    return lead, lead_gap, fol, fol_gap
+
+
+@numba.njit(cache=True)
 def _extents(h, ln, wd, hx, hy):
     for i in range(h.shape[0]):
         hx[i] = _half_extent_x(h[i], ln[i], wd[i])
         hy[i] = _half_extent_y(h[i], ln[i], wd[i])
+
+
+@numba.njit(cache=True)
+def _accel(k, leader, gap, r, v, desired, headway, min_gap, max_accel, comfort, delta):
+    """IDM acceleration of actor k behind ``leader`` (−1: free road) at ``gap``."""
+    dv = v[k] - v[leader] if leader >= 0 else 0.0
+    return _idm(v[k], desired[r, k], gap if leader >= 0 else math.inf, dv, headway[r, k],
+                min_gap[r, k], max_accel[r, k], comfort[r, k], delta[r, k])
+
+
+@numba.njit(cache=True)
+def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort, delta, mobil,
+           lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, t):
+    """MOBIL (Kesting, Treiber & Helbing 2007): change lane if the own gain plus the politeness-
+    weighted gain of the old and new followers exceeds the threshold, and the new follower need
+    not brake harder than b_safe."""
+    lane = int(math.floor(y[i] / lane_width)) + 1
+    y_cur = (lane - 0.5) * lane_width
+    lead, lead_gap, old_f, old_f_gap = _neighbours(i, y_cur, x, y, hx, hy)
+    a_cur = _accel(i, lead, lead_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
+    a_o_old = 0.0
+    a_o_new = 0.0
+    if old_f >= 0:
+        a_o_old = _accel(old_f, i, old_f_gap, r, v, desired, headway, min_gap, max_accel,
+                         comfort, delta)
+        gap_through = old_f_gap + 2 * hx[i] + lead_gap if lead >= 0 else math.inf
+        a_o_new = _accel(old_f, lead, gap_through, r, v, desired, headway, min_gap, max_accel,
+                         comfort, delta)
+    best = mobil[i, 2]
+    target = -1.0
+    for d in (-1, 1):
+        tl = lane + d
+        if tl < 1 or tl > lanes:
+            continue
+        y_t = (tl - 0.5) * lane_width
+        nl, nl_gap, nf, nf_gap = _neighbours(i, y_t, x, y, hx, hy)
+        if nl_gap < 0 or nf_gap < 0:
+            continue
+        a_new = _accel(i, nl, nl_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
+        a_n_old = 0.0
+        a_n_new = 0.0
+        if nf >= 0:
+            a_n_new = _accel(nf, i, nf_gap, r, v, desired, headway, min_gap, max_accel, comfort,
+                             delta)
+            if a_n_new < -mobil[i, 3]:
+                continue
+            gap_nf = nf_gap + 2 * hx[i] + nl_gap if nl >= 0 else math.inf
+            a_n_old = _accel(nf, nl, gap_nf, r, v, desired, headway, min_gap, max_accel,
+                             comfort, delta)
+        gain = a_new - a_cur + mobil[i, 1] * ((a_n_new - a_n_old) + (a_o_new - a_o_old))
+        if gain > best:
+            best = gain
+            target = y_t
+    if target >= 0:
+        lc_on[i] = True
+        lc_y0[i] = y[i]
+        lc_y1[i] = target
+        lc_t0[i] = 0.0
+        lc_dur[i] = mobil[i, 4]
 
 
 @numba.njit(cache=True)
@@ -190,7 +288,7 @@ def run_batch(
     max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,
     act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
     visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
-    lane_width, record, traj, pairs,
+    lane_width, lanes, mobil, mobil_every, record, traj, pairs,
 ):
     n, A = x0.shape
     S = statics.shape[1]
@@ -211,14 +309,16 @@ def run_batch(
     radius = np.empty(A)
     hx = np.empty(A)
     hy = np.empty(A)
-    cmd = np.empty((A, H))
+    hist_gap = np.empty((A, H))
+    hist_lv = np.empty((A, H))
+    hist_x = np.empty((A, H))
     mode = np.empty(A, dtype=np.int64)
     mode_p1 = np.empty(A)
     mode_p2 = np.empty(A)
     lc_on = np.empty(A, dtype=np.bool_)
     lc_y0 = np.empty(A)
     lc_y1 = np.empty(A)
-    lc_t0 = np.empty(A)
+    lc_t0 = np.empty(A)  # lane-change progress, 0..1
     lc_dur = np.empty(A)
     stopped = np.empty(A, dtype=np.bool_)
     fired = np.empty(K, dtype=np.bool_)
@@ -235,8 +335,6 @@ def run_batch(
             mode[i] = 0
             lc_on[i] = False
             stopped[i] = False
-            for k in range(H):
-                cmd[i, k] = 0.0
             zone[i, 0] = math.nan
             z_ego[i, 0] = math.nan
             z_ego[i, 1] = math.nan
@@ -307,7 +405,7 @@ def run_batch(
                         mode[i], mode_p1[i], mode_p2[i] = 1, act_p1[r, k], act_p2[r, k]
                     elif ak == 1:  # lane change
                         lc_on[i], lc_y0[i], lc_y1[i] = True, y[i], act_p1[r, k]
-                        lc_t0[i], lc_dur[i] = t, act_p2[r, k]
+                        lc_t0[i], lc_dur[i] = 0.0, act_p2[r, k]
                     elif ak == 2:  # accelerate
                         mode[i], mode_p1[i], mode_p2[i] = 2, act_p1[r, k], act_p2[r, k]
                     else:  # start crossing: towards the far side of the road
@@ -322,7 +420,7 @@ def run_batch(
                 if stopped[i]:
                     a[i] = 0.0
                     continue
-                is_vehicle = kind[i] < CYCLIST
+                is_vehicle = kind[r, i] < CYCLIST
                 if mode[i] == 3 or not is_vehicle:
                     a[i] = 0.0
                     continue
@@ -356,28 +454,23 @@ def run_batch(
                         if -0.5 * ln[i] < g < gap and g <= sight:
                             gap = g
                             lead_v = 0.0
-                v0d = max(desired[r, i], 0.1)
-                ratio = max(v[i], 0.0) / v0d
-                if delta[r, i] == 4.0:
-                    ratio2 = ratio * ratio
-                    power = ratio2 * ratio2
-                else:
-                    power = ratio ** delta[r, i]
-                free = max_accel[r, i] * (1.0 - power)
-                if gap < math.inf:
-                    dv = v[i] - lead_v
-                    s_star = min_gap[r, i] + max(
-                        0.0, v[i] * headway[r, i]
-                        + v[i] * dv / (2.0 * math.sqrt(max_accel[r, i] * comfort[r, i])))
-                    q = s_star / max(gap, 0.05)
-                    command = free - max_accel[r, i] * q * q
-                else:
-                    command = free
-                command = max(command, -max_decel[r, i])
+                # reaction time: the driver acts on what it perceived ``reaction`` ago, with the
+                # leader extrapolated at its then-speed (Treiber, Kesting & Helbing 2006, HDM)
                 slot = step % H
-                cmd[i, slot] = command
+                hist_gap[i, slot] = gap
+                hist_lv[i, slot] = lead_v
+                hist_x[i, slot] = x[i]
                 d = int(round(reaction[r, i] / dt))
-                acc = cmd[i, (step - d) % H] if step >= d else 0.0
+                if step >= d:
+                    old = (step - d) % H
+                    gap_d, lv_d = hist_gap[i, old], hist_lv[i, old]
+                    if gap_d < math.inf:
+                        gap_d = gap_d - (x[i] - hist_x[i, old]) + lv_d * d * dt
+                else:
+                    gap_d, lv_d = gap, lead_v
+                command = _idm(v[i], desired[r, i], gap_d, v[i] - lv_d, headway[r, i],
+                               min_gap[r, i], max_accel[r, i], comfort[r, i], delta[r, i])
+                acc = max(command, -max_decel[r, i])
                 if mode[i] == 1:
                     acc = -mode_p1[i]
                     if v[i] <= mode_p2[i]:
@@ -388,6 +481,10 @@ def run_batch(
                     acc = mode_p1[i]
                     if v[i] >= mode_p2[i]:
                         mode[i] = 0
+                if (mobil[i, 0] > 0 and mode[i] == 0 and not lc_on[i]
+                        and (step + i) % mobil_every[i] == 0):
+                    _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
+                           delta, mobil, lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, t)
                 if aeb[i] and gap <= min(aeb_range[r, i], sight):
                     tt = ttc(gap, v[i] - lead_v)
                     if tt <= aeb_ttc[r, i]:
@@ -408,7 +505,10 @@ def run_batch(
                 dist = 0.5 * (v[i] + v_new) * dt
                 x[i] += dist
                 if lc_on[i]:
-                    s_frac = min((t + dt - lc_t0[i]) / lc_dur[i], 1.0)
+                    # progress (kept in lc_t0) slows below LC_FULL_SPEED: no sideways moves at rest
+                    lc_t0[i] = min(lc_t0[i] + dt / lc_dur[i] * min(1.0, v_new / LC_FULL_SPEED),
+                                   1.0)
+                    s_frac = lc_t0[i]
                     shape = 0.5 * (1 - math.cos(math.pi * s_frac))
                     y_new = lc_y0[i] + (lc_y1[i] - lc_y0[i]) * shape
                     h[i] = math.atan2(y_new - y[i], max(dist, 1e-6))

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from simengine.scenario.models import Expr, StrictModel
-from simengine.scenario.values import RunValue, value_field
+from simengine.scenario.values import EntityValue, RunValue, value_field
 
 __all__ = [
     "ActionSpec",
@@ -57,10 +57,21 @@ class IdmSpec(StrictModel):
     delta: float = Field(default=4.0, gt=0, description="Acceleration exponent.")
 
 
+class MobilSpec(StrictModel):
+    """MOBIL lane changes (Kesting, Treiber & Helbing 2007, TRR 1999)."""
+
+    politeness: float = Field(default=0.3, ge=0, le=1, description="p, weight of others' gain.")
+    threshold_mps2: float = Field(default=0.2, ge=0, description="Δa_th, minimum total gain.")
+    safe_decel_mps2: float = Field(default=4.0, gt=0, description="b_safe for the new follower.")
+    change_duration_s: float = Field(default=3.0, gt=0, description="Lateral move duration (s).")
+    every_s: float = Field(default=1.0, gt=0, description="How often the driver considers it.")
+
+
 class DriverSpec(StrictModel):
     """How a vehicle is driven."""
 
     idm: IdmSpec | None = Field(default=None, description="Car-following; default IDM.")
+    mobil: MobilSpec | None = Field(default=None, description="Discretionary lane changes.")
     reaction_s: NonNegative = Field(default=1.0, description="Perception-reaction time (s).")  # type: ignore[valid-type]
     max_decel_mps2: Positive = Field(  # type: ignore[valid-type]
         default=8.0, description="Hardest braking the driver applies (capped by μ·g)."
@@ -204,6 +215,25 @@ class StaticSpec(StrictModel):
     width_m: Positive = Field(default=2.0, description="Width (m).")  # type: ignore[valid-type]
 
 
+class TrafficSpec(StrictModel):
+    """Background vehicles named ``traffic.0`` … ``traffic.<n-1>``, placed ahead of an actor
+    lane by lane (round robin over ``lanes``), each with its own gap and speed drawn inside the
+    simulation (entity scope)."""
+
+    vehicles: int = Field(ge=1, le=200, description="How many vehicles.")
+    lanes: tuple[int, ...] | None = Field(default=None, description="Lanes used; default all.")
+    ahead_of: str | None = Field(default=None, description="Start ahead of this actor (ego).")
+    start_gap_m: NonNegative = Field(default=10.0, description="Gap to that actor (m).")  # type: ignore[valid-type]
+    gap_m: EntityValue = Field(
+        default={"uniform": [15, 40]}, description="Gap to the previous vehicle in its lane (m)."
+    )
+    speed_mps: EntityValue = Field(
+        default={"uniform": [22, 28]}, description="Initial speed of each vehicle (m/s)."
+    )
+    truck_share: float = Field(default=0.1, ge=0, le=1, description="Fraction of trucks.")
+    driver: DriverSpec | None = Field(default=None, description="How they drive.")
+
+
 class DrivingWorld(StrictModel):
     """Road, actors (the first is the ego unless ``ego:`` says otherwise), statics, actions."""
 
@@ -212,15 +242,26 @@ class DrivingWorld(StrictModel):
     actors: dict[str, ActorSpec] = Field(min_length=1, description="Road users by name.")
     statics: tuple[StaticSpec, ...] = Field(default=(), description="Static objects.")
     actions: tuple[ActionSpec, ...] = Field(default=(), description="Triggered actions.")
+    traffic: TrafficSpec | None = Field(default=None, description="Background vehicles.")
+
+    @property
+    def traffic_names(self) -> list[str]:
+        return [f"traffic.{i}" for i in range(self.traffic.vehicles)] if self.traffic else []
 
     @model_validator(mode="after")
     def _references(self) -> DrivingWorld:
-        names = set(self.actors)
+        names = set(self.actors) | set(self.traffic_names)
+        if self.traffic is not None:
+            if self.traffic.ahead_of is not None and self.traffic.ahead_of not in self.actors:
+                raise ValueError(f"traffic.ahead_of: unknown actor {self.traffic.ahead_of!r}")
+            for lane in self.traffic.lanes or ():
+                if lane > self.road.lanes:
+                    raise ValueError(f"traffic.lanes: lane {lane} > lanes {self.road.lanes}")
         if self.ego is not None and self.ego not in names:
             raise ValueError(f"ego {self.ego!r} is not an actor; actors: {', '.join(names)}")
         for name, actor in self.actors.items():
             for ref in (actor.ahead_of, actor.behind, actor.speed_relative_to):
-                if ref is not None and ref not in names:
+                if ref is not None and ref not in self.actors:
                     raise ValueError(f"actor {name!r} refers to unknown actor {ref!r}")
             if actor.lane is not None and actor.lane > self.road.lanes:
                 raise ValueError(f"actor {name!r}: lane {actor.lane} > lanes {self.road.lanes}")

@@ -78,7 +78,7 @@ class KernelResult:
             "frame": frame,
             "t_s": (frame + 1) * self.dt,
             "object": names[obj],
-            "class": np.where(is_actor, classes[b.kind[ai]], "static").astype(object),
+            "class": np.where(is_actor, classes[b.kind[ridx, ai]], "static").astype(object),
             "x_m": np.where(is_actor, tr[:, 0], st[:, 0]),
             "y_m": np.where(is_actor, tr[:, 1], st[:, 1]),
             "heading_rad": np.where(is_actor, tr[:, 2], 0.0),
@@ -92,14 +92,14 @@ class KernelResult:
         }
 
 
-def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
-               record: bool) -> KernelResult:
+def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,  # noqa: ANN001
+               record: bool, keys=None) -> KernelResult:  # noqa: ANN001
     """Compile the batch and run the kernel (recording per-step arrays if asked)."""
     from simengine.weather import weather_state
     from simengine.weather.visibility import headlight_range_m, night_reaction_factor
 
     spec = scenario.spec
-    batch = compile_batch(scenario, params, n)
+    batch = compile_batch(scenario, params, n, keys)
     dt = 1.0 / (spec.step_hz or 20.0)
     steps = int(round(spec.duration_s / dt))
     A = len(batch.names)
@@ -122,7 +122,8 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         batch.statics, batch.act_kind, batch.act_actor, batch.act_time, batch.act_delay,
         batch.act_p1, batch.act_p2, c.code, c.consts, c.starts, var_kind, var_a, var_b,
         batch.cond_params, batch.mu, batch.visibility_m, night_cap, fog[0], fog[1], fog[2],
-        fog[3], fog[4], dt, steps, tau, batch.lane_width, record, traj, pairs,
+        fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
+        batch.mobil_every, record, traj, pairs,
     )
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,

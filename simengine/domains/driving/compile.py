@@ -127,8 +127,8 @@ def _placement_order(world: DrivingWorld) -> list[str]:
     return order
 
 
-def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,  # noqa: ANN001
-                  keys=None) -> Batch:  # noqa: ANN001
+def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
+                  keys=None) -> Batch:
     """Resolve every per-run number of the world for ``n`` runs (``keys``: the runs' keys, for
     entity-scope draws such as each background vehicle's gap and speed)."""
     from simengine.weather import (
@@ -215,7 +215,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,  # noqa: A
     mobil_every = np.ones(A, dtype=np.int64)
     dt = 1.0 / (scenario.spec.step_hz or 20.0)
 
-    def set_mobil(i: int, drv) -> None:  # noqa: ANN001
+    def set_mobil(i: int, drv) -> None:
         if drv is not None and drv.mobil is not None:
             m = drv.mobil
             mobil[i] = (1.0, m.politeness, m.threshold_mps2, m.safe_decel_mps2,
@@ -313,8 +313,8 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,  # noqa: A
     )
 
 
-def _place_traffic(world, params, n, keys, index, start_gap, x, y, v, length, width,  # noqa: ANN001
-                   height, kind) -> None:  # noqa: ANN001
+def _place_traffic(world, params, n, keys, index, start_gap, x, y, v, length, width,
+                   height, kind) -> None:
     """Background vehicles, lane by lane ahead of an anchor actor, with per-vehicle gap, speed
     and type drawn from each run's simulation key (entity scope)."""
     from simengine.sampling.keys import Purpose
@@ -327,7 +327,7 @@ def _place_traffic(world, params, n, keys, index, start_gap, x, y, v, length, wi
     first = index[world.traffic_names[0]]
     anchor = index[spec.ahead_of or world.ego_name]
 
-    def dist(value, r):  # noqa: ANN001, ANN202
+    def dist(value, r):
         if not value.refs:
             return value.build()
         return value.build(lambda name: float(params[name][r]))

@@ -92,8 +92,8 @@ class KernelResult:
         }
 
 
-def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,  # noqa: ANN001
-               record: bool, keys=None) -> KernelResult:  # noqa: ANN001
+def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
+               record: bool, keys=None) -> KernelResult:
     """Compile the batch and run the kernel (recording per-step arrays if asked)."""
     from simengine.weather import weather_state
     from simengine.weather.visibility import headlight_range_m, night_reaction_factor

@@ -410,11 +410,14 @@ def run_batch(
                         mode[i], mode_p1[i], mode_p2[i] = 2, act_p1[r, k], act_p2[r, k]
                     else:  # start crossing: towards the far side of the road
                         mode[i], mode_p1[i] = 3, act_p1[r, k]
-                        mode_p2[i] = 1.0 if y[i] < lane_width else -1.0
-                        zone[i, 0] = x[i] - 0.5 * wd[i] - 0.5
-                        zone[i, 1] = x[i] + 0.5 * wd[i] + 0.5
-                        zone[i, 2] = y0[r, 0] - 0.5 * lane_width
-                        zone[i, 3] = y0[r, 0] + 0.5 * lane_width
+                        road_w = lanes * lane_width
+                        mode_p2[i] = 1.0 if y[i] < 0.5 * road_w else -1.0
+                        # its conflict zone: the strip of road its path sweeps
+                        half = 0.5 * max(ln[i], wd[i]) + 0.5
+                        zone[i, 0] = x[i] - half
+                        zone[i, 1] = x[i] + half
+                        zone[i, 2] = 0.0
+                        zone[i, 3] = road_w
             # -- accelerations ------------------------------------------------------------
             for i in range(A):
                 if stopped[i]:
@@ -585,11 +588,13 @@ def run_batch(
                     best_conflict = conflict_type(h[0], h[j])
                 tt_min_step = min(tt_min_step, tt)
                 max_drac = max(max_drac, dr)
-                if not math.isnan(zone[j, 0]):
+                zi = j if not math.isnan(zone[j, 0]) else (0 if not math.isnan(zone[0, 0]) else -1)
+                if zi >= 0:  # PET through the crossing path of j (or of the ego)
                     for who in range(2):
                         idx = 0 if who == 0 else j
                         inside = box_overlaps_rect(x[idx], y[idx], h[idx], ln[idx], wd[idx],
-                                                   zone[j, 0], zone[j, 1], zone[j, 2], zone[j, 3])
+                                                   zone[zi, 0], zone[zi, 1], zone[zi, 2],
+                                                   zone[zi, 3])
                         zz = z_ego if who == 0 else z_oth
                         if inside:
                             if math.isnan(zz[j, 0]):

@@ -1,0 +1,69 @@
+"""Driving streams as written to a corpus, and weather that changes what drivers can do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from simengine import api
+from simengine.domains.base import SCENES
+from simengine.sampling.keys import RunKeys
+from tests.domains.driving.test_domain import _rate
+
+
+def test_streams_in_a_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "c"
+    api.run(api.load_scenario("highway-cut-in", outputs=["pair_metrics"]), out=out, runs=400,
+            workers=1)
+    corpus = api.load_corpus(out)
+    ep = corpus.episodes().to_pydict()
+    selected = {r for r, c, n in zip(ep["run"], ep["collision"], ep["near_miss"], strict=True)
+                if c or n in ("serious", "critical")}
+    traj = corpus.table("trajectories").to_pydict()
+    assert set(traj["run"]) == selected  # only_if honoured
+    assert {"run", "t_s", "actor", "x_m", "y_m", "heading_rad", "speed_mps", "accel_mps2",
+            "lane"} <= set(traj)
+    assert set(traj["actor"]) == {"ego", "lead", "cutter"}
+    pairs = corpus.table("pair_metrics").to_pydict()
+    assert set(pairs["run"]) == set(ep["run"])  # no only_if: every run
+    assert set(pairs["actor"]) == {"lead", "cutter"}
+    # the episode's min TTC is the minimum of the per-step TTCs (capped at the horizon)
+    run0 = np.asarray(pairs["run"]) == ep["run"][0]
+    ttc0 = np.asarray(pairs["ttc_s"])[run0]
+    if not ep["collision"][0]:
+        assert ep["min_ttc_s"][0] == min(float(ttc0.min()), 12.0)
+
+
+def test_scenes_schema_for_renderers() -> None:
+    scn = api.load_scenario("pedestrian-occluded-crossing")
+    keys = RunKeys.range(0, 0, 3)
+    params = scn.space.from_normal(scn.space.nominal_normals(keys))
+    chunks = {c.stream: c.columns for c in scn.domain.simulate(scn, params, keys,
+                                                               frozenset({SCENES}))}
+    scenes = chunks[SCENES]
+    documented = {"run", "frame", "t_s", "object", "class", "x_m", "y_m", "heading_rad",
+                  "speed_mps", "length_m", "width_m", "height_m", "ego_ttc_s", "ego_gap_m",
+                  "visibility_m"}
+    assert documented <= set(scenes)
+    per_frame = 3  # ego, child, the parked van
+    assert len(scenes["run"]) == 3 * 160 * per_frame
+    assert set(scenes["object"]) == {"ego", "child", "static.0"}
+    assert set(scenes["class"]) == {"car", "pedestrian", "static"}
+    child = scenes["object"] == "child"
+    assert scenes["height_m"][child][0] == 1.2 and scenes["width_m"][child][0] == 0.32
+
+
+def test_denser_fog_means_more_collisions() -> None:
+    thick = _rate("fog-bank-highway", "params.fog_visibility_m=30",
+                  "world.actors.ego.aeb=null")
+    thin = _rate("fog-bank-highway", "params.fog_visibility_m=300",
+                 "world.actors.ego.aeb=null")
+    assert thick > thin
+
+
+def test_night_lengthens_reaction_and_limits_sight() -> None:
+    night = _rate("black-ice-night", "weather.road=wet", "weather.temperature_c=5")
+    day = _rate("black-ice-night", "weather.road=wet", "weather.temperature_c=5",
+                "weather.sun_elevation_deg=40")
+    assert night > day

@@ -84,6 +84,18 @@ class DrivingDomain(Domain):
         if SCENES in record:
             yield Chunk(SCENES, result.scenes(keys.runs))
 
+    # -- batched step API (a controller in the loop drives the ego) ----------------------------
+    def reset(self, scenario, params: Columns, keys: RunKeys) -> Columns:
+        from simengine.domains.driving.closed_loop import ClosedLoop
+
+        self._loop = ClosedLoop(scenario, params, keys)
+        return self._loop.observe()
+
+    def step(self, actions: Columns) -> tuple[Columns, np.ndarray]:
+        if getattr(self, "_loop", None) is None:
+            raise RuntimeError("call reset() before step()")
+        return self._loop.step(actions)
+
     def _outcomes(self, scenario, result) -> dict[str, np.ndarray]:
         o = result.outcomes
         labels: DrivingLabels = scenario.spec.labels

@@ -288,7 +288,7 @@ def run_batch(
     max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,
     act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
     visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
-    lane_width, lanes, mobil, mobil_every, record, traj, pairs,
+    lane_width, lanes, mobil, mobil_every, record, traj, pairs, ego_accel,
 ):
     n, A = x0.shape
     S = statics.shape[1]
@@ -494,6 +494,9 @@ def run_batch(
                         aeb_hit = aeb_hit or i == 0
                         mode[i], mode_p1[i], mode_p2[i] = 1, aeb_decel[r, i], 0.0
                         acc = min(acc, -aeb_decel[r, i])
+                if i == 0 and step < ego_accel.shape[1] and not math.isnan(ego_accel[r, step]):
+                    # a controller in the loop drives the ego (AEB, if fitted, still intervenes)
+                    acc = ego_accel[r, step] if mode[0] != 1 else min(ego_accel[r, step], acc)
                 a[i] = min(max(acc, -amax), amax)
             # -- integrate ----------------------------------------------------------------
             for i in range(A):

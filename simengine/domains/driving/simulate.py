@@ -93,15 +93,19 @@ class KernelResult:
 
 
 def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
-               record: bool, keys=None) -> KernelResult:
-    """Compile the batch and run the kernel (recording per-step arrays if asked)."""
+               record: bool, keys=None, ego_accel: np.ndarray | None = None,
+               steps: int | None = None) -> KernelResult:
+    """Compile the batch and run the kernel (recording per-step arrays if asked).
+
+    ``ego_accel`` (n, k): the ego's acceleration for the first k steps, set by a controller in
+    the loop (NaN: its own driver decides); ``steps`` stops the run early."""
     from simengine.weather import weather_state
     from simengine.weather.visibility import headlight_range_m, night_reaction_factor
 
     spec = scenario.spec
     batch = compile_batch(scenario, params, n, keys)
     dt = 1.0 / (spec.step_hz or 20.0)
-    steps = int(round(spec.duration_s / dt))
+    steps = int(round(spec.duration_s / dt)) if steps is None else steps
     A = len(batch.names)
     weather = weather_state(params, n, spec.weather)
     reaction = batch.reaction_s * np.asarray(
@@ -124,6 +128,7 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         batch.cond_params, batch.mu, batch.visibility_m, night_cap, fog[0], fog[1], fog[2],
         fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
         batch.mobil_every, record, traj, pairs,
+        np.zeros((n, 0)) if ego_accel is None else np.asarray(ego_accel, dtype=np.float64),
     )
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,

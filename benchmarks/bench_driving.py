@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -116,7 +115,8 @@ def highway_yaml(vehicles: int = 20, lanes: int = 3, duration_s: float = 40,
         name = "ego" if i == 0 else f"v{i}"
         place = (f"ahead_of: {last[lane]}, gap_m: $gap_m" if lane in last
                  else f"x_m: {10 * (lane - 1)}")
-        lines.append(f"    {name}: {{type: car, lane: {lane}, {place}, speed_mps: $v_lane{lane}{driver}}}")
+        lines.append(f"    {name}: {{type: car, lane: {lane}, {place}, "
+                     f"speed_mps: $v_lane{lane}{driver}}}")
         last[lane] = name
     return "\n".join(lines) + "\n"
 
@@ -170,12 +170,12 @@ def shape_of(scn) -> tuple[int, int]:
 def kernel_rate(scn, n: int) -> dict[str, float]:
     """Warm ``run_kernel`` (record=False) on ``n`` runs: vehicle-steps/s, episodes/s, and the
     share of the call spent in ``compile_batch`` (NumPy preparation of the batch's arrays)."""
-    A, steps = shape_of(scn)
+    actors, steps = shape_of(scn)
     keys, params = params_for(scn, n)
     call_kernel(scn, 8, *params_for(scn, 8))  # compile (or load the cache)
     t = best_of(lambda: call_kernel(scn, n, keys, params))
     t_prep = best_of(lambda: prepare(scn, n, keys, params))
-    return {"vs": n * steps * A / t, "eps": n / t, "prep_share": t_prep / t, "actors": A,
+    return {"vs": n * steps * actors / t, "eps": n / t, "prep_share": t_prep / t, "actors": actors,
             "steps": steps, "runs": n, "seconds": t}
 
 
@@ -184,21 +184,21 @@ def idm_platoon(x0, v0, length, desired, headway, min_gap, max_accel, comfort, m
                 steps):
     """The bound for (b): IDM (δ = 4) + trapezoidal integration of a single-lane platoon whose
     leader of car i is car i + 1, nothing else. Returns a checksum so nothing is elided."""
-    n, A = x0.shape
-    x = np.empty(A)
-    v = np.empty(A)
-    a = np.empty(A)
+    n, actors = x0.shape
+    x = np.empty(actors)
+    v = np.empty(actors)
+    a = np.empty(actors)
     check = 0.0
     for r in range(n):
-        for i in range(A):
+        for i in range(actors):
             x[i] = x0[r, i]
             v[i] = v0[r, i]
         for _ in range(steps):
-            for i in range(A):
+            for i in range(actors):
                 ratio = max(v[i], 0.0) / max(desired[r, i], 0.1)
                 r2 = ratio * ratio
                 acc = max_accel[r, i] * (1.0 - r2 * r2)
-                if i + 1 < A:
+                if i + 1 < actors:
                     gap = x[i + 1] - x[i] - 0.5 * (length[r, i] + length[r, i + 1])
                     dv = v[i] - v[i + 1]
                     s_star = min_gap[r, i] + max(0.0, v[i] * headway[r, i] + v[i] * dv / (
@@ -206,11 +206,11 @@ def idm_platoon(x0, v0, length, desired, headway, min_gap, max_accel, comfort, m
                     q = s_star / max(gap, 0.05)
                     acc -= max_accel[r, i] * q * q
                 a[i] = max(acc, -max_decel[r, i])
-            for i in range(A):
+            for i in range(actors):
                 v_new = max(v[i] + a[i] * dt, 0.0)
                 x[i] += 0.5 * (v[i] + v_new) * dt
                 v[i] = v_new
-        for i in range(A):
+        for i in range(actors):
             check += x[i]
     return check
 
@@ -231,7 +231,7 @@ def bench_core(tmp: Path, n: int) -> dict[str, float]:
 
 
 def stop_and_go_path() -> tuple[str, bool]:
-    """``stop-and-go-wave`` if it exists (built-in or under scenarios/driving), else the fallback."""
+    """``stop-and-go-wave`` if it exists (built-in or in scenarios/driving), else the fallback."""
     from simengine.resources import builtin_scenarios
 
     local = ROOT / "scenarios" / "driving" / "stop-and-go-wave.yaml"
@@ -248,8 +248,8 @@ def bench_full(vehicle_steps: float) -> tuple[dict[str, float], str, bool]:
 
     path, found = stop_and_go_path()
     scn = load_scenario(path)
-    A, steps = shape_of(scn)
-    n = max(500, int(vehicle_steps / (A * steps)))
+    actors, steps = shape_of(scn)
+    n = max(500, int(vehicle_steps / (actors * steps)))
     return kernel_rate(scn, n), scn.spec.name, found
 
 
@@ -262,7 +262,8 @@ def bench_end_to_end(runs: int) -> dict[str, float]:
         scn = api.load_scenario(cut_in, overrides=overrides)
         with tempfile.TemporaryDirectory() as folder:
             api.run(scn, out=folder, runs=min(runs, 2000), workers=1, force=True)  # warm
-            t = best_of(lambda: api.run(scn, out=folder, runs=runs, workers=1, force=True))
+            t = best_of(lambda scn=scn, folder=folder: api.run(scn, out=folder, runs=runs,
+                                                               workers=1, force=True))
         out[label] = runs / t
     out["kernel"] = kernel_rate(api.load_scenario(cut_in), runs)["eps"]
     return out
@@ -304,27 +305,40 @@ def bench_highway_env(tmp: Path, vehicles: int, lanes: int, duration_s: float,
                    render_mode=None)
     idle = env.unwrapped.action_type.actions_indexes["IDLE"]
 
-    def episode() -> tuple[float, int, int]:
+    base = env.unwrapped
+    simulate = base._simulate
+    sim_time = [0.0]
+
+    def timed_simulate(action=None):  # the dynamics alone: road.act() + road.step() per frame
+        t0 = time.perf_counter()
+        simulate(action)
+        sim_time[0] += time.perf_counter() - t0
+
+    base._simulate = timed_simulate
+
+    def episode(max_steps: int | None = None) -> tuple[float, float, int, int]:
         env.reset(seed=0)
-        road = env.unwrapped.road
+        road = base.road
         veh_steps = steps = 0
+        sim_time[0] = 0.0
         t = time.perf_counter()
         done = False
-        while not done:
+        while not done and (max_steps is None or steps < max_steps):
             _, _, terminated, truncated, _ = env.step(idle)
             steps += 1
             veh_steps += len(road.vehicles)
             done = terminated or truncated
-        return time.perf_counter() - t, veh_steps, steps
+        return time.perf_counter() - t, sim_time[0], veh_steps, steps
 
-    episode()  # warm
-    best = min((episode() for _ in range(3)), key=lambda e: e[0] / e[1])
+    episode(max_steps=20)  # warm
+    best = min((episode() for _ in range(3)), key=lambda e: e[0] / e[2])
     env.close()
-    seconds, veh_steps, steps = best
+    seconds, sim_seconds, veh_steps, steps = best
     mobil = kernel_has_mobil()
     scn = load_inline(highway_yaml(vehicles, lanes, duration_s, mobil), tmp, "highway")
     ours = kernel_rate(scn, runs)
-    return {"mobil": mobil, "he_vs": veh_steps / seconds, "he_steps": steps, "he_vehicles": veh_steps / steps,
+    return {"mobil": mobil, "he_vs": veh_steps / seconds, "he_sim_vs": veh_steps / sim_seconds,
+            "he_steps": steps, "he_vehicles": veh_steps / steps,
             "he_seconds": seconds, "ours_vs": ours["vs"], "ours_actors": ours["actors"],
             "version": getattr(highway_env, "__version__", "?")}
 
@@ -373,14 +387,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         if "b" not in skip:
-            r = bench_core(tmp, 400 if q else 3000)
+            r = bench_core(tmp, 400 if q else 2000)
             print(f"(b) car-following core  {r['vs'] / 1e6:8.1f} M vehicle-steps/s/core   "
-                  f"IDM-only Numba loop {r['base_vs'] / 1e6:8.1f} M   ratio {r['vs'] / r['base_vs']:.3f}"
+                  f"IDM-only Numba loop {r['base_vs'] / 1e6:8.1f} M   "
+                  f"ratio {r['vs'] / r['base_vs']:.3f}"
                   f"   target >= 50 M: {fmt_target(r['vs'], TARGETS['core'])}")
             print(f"    platoon of {r['actors']} cars, {r['steps']} steps, {r['runs']:,} runs "
                   f"({r['seconds']:.2f} s; compile_batch {100 * r['prep_share']:.1f}% of it)")
         if "a" not in skip:
-            r, name, found = bench_full(3e6 if q else 25e6)
+            r, name, found = bench_full(3e6 if q else 10e6)
             if not found:
                 print("(a) NOTE: scenario 'stop-and-go-wave' does not exist yet; measuring "
                       f"'{name}' instead")
@@ -400,15 +415,19 @@ def main() -> None:
         if "d" not in skip:
             vehicles, lanes = 20, 3
             duration = 10 if q else 40
-            r = bench_highway_env(tmp, vehicles, lanes, duration, 200 if q else 2000)
+            r = bench_highway_env(tmp, vehicles, lanes, duration, 200 if q else 1000)
             if r is None:
                 print("(d) SKIPPED: highway_env is not importable (pip install highway-env; it is "
                       "not a project dependency)")
             else:
                 ratio = r["ours_vs"] / r["he_vs"]
-                print(f"(d) highway-env {r['version']} highway-v0  {r['he_vs']:12,.0f} vehicle-steps/s"
+                print(f"(d) highway-env {r['version']} highway-v0  {r['he_vs']:12,.0f} "
+                      "vehicle-steps/s"
                       f"   ours {r['ours_vs'] / 1e6:8.2f} M   ratio {ratio:,.0f}x   target >= "
                       f"5,000x: {fmt_target(ratio, TARGETS['highway_env'])}")
+                print(f"    highway-env dynamics alone (road.act + road.step, same episode) "
+                      f"{r['he_sim_vs']:12,.0f} vehicle-steps/s   ratio "
+                      f"{r['ours_vs'] / r['he_sim_vs']:,.0f}x")
                 print(f"    {lanes} lanes, {vehicles} vehicles (IDM + MOBIL there, "
                       f"{'IDM + MOBIL' if r['mobil'] else 'IDM only'} here), "
                       f"20 Hz; highway-env episode: {r['he_steps']} env.steps in "

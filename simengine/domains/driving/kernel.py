@@ -219,8 +219,12 @@ def _neighbours(i, y_lane, x, y, hx, hy):
 @numba.njit(cache=True)
 def _extents(h, ln, wd, hx, hy):
     for i in range(h.shape[0]):
-        hx[i] = _half_extent_x(h[i], ln[i], wd[i])
-        hy[i] = _half_extent_y(h[i], ln[i], wd[i])
+        if h[i] == 0.0:  # the common case: driving along the road, no trigonometry needed
+            hx[i] = 0.5 * ln[i]
+            hy[i] = 0.5 * wd[i]
+        else:
+            hx[i] = _half_extent_x(h[i], ln[i], wd[i])
+            hy[i] = _half_extent_y(h[i], ln[i], wd[i])
 
 
 @numba.njit(cache=True)
@@ -428,8 +432,10 @@ def run_batch(
                     a[i] = 0.0
                     continue
                 # perceive the nearest thing ahead in the lane band
-                vis = local_visibility_m(x[i], t, visibility[r], fog_from[r], fog_to[r],
-                                         fog_start[r], fog_end[r], fog_vis[r])
+                vis = visibility[r]
+                if fog_from.shape[1]:
+                    vis = local_visibility_m(x[i], t, vis, fog_from[r], fog_to[r],
+                                             fog_start[r], fog_end[r], fog_vis[r])
                 sight = min(vis, night_cap[r])
                 gap = math.inf
                 lead_v = 0.0
@@ -530,8 +536,8 @@ def run_batch(
                 for j in range(i + 1, A):
                     # bounding circles give a lower bound on the distance: the exact oriented-box
                     # distance is computed only when it can matter (a new minimum, or a contact)
-                    lower = math.hypot(x[j] - x[i], y[j] - y[i]) - radius[i] - radius[j]
-                    if lower >= (min_dist if i == 0 else 0.0):
+                    bound = (min_dist if i == 0 else 0.0) + radius[i] + radius[j]
+                    if abs(x[j] - x[i]) >= bound or math.hypot(x[j] - x[i], y[j] - y[i]) >= bound:
                         continue
                     sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i],
                                              x[j], y[j], h[j], ln[j], wd[j])

@@ -217,6 +217,22 @@ def _neighbours(i, y_lane, x, y, hx, hy):
 
 
 @numba.njit(cache=True)
+def _sort_by_x(x, order, rank):
+    """Stable insertion sort of ``order`` by ``x`` (ties by index), in place, and its inverse
+    ``rank``. Positions change little between steps, so this is nearly linear and allocates
+    nothing (unlike ``np.argsort``)."""
+    for k in range(1, order.shape[0]):
+        item = order[k]
+        m = k - 1
+        while m >= 0 and (x[order[m]] > x[item] or (x[order[m]] == x[item] and order[m] > item)):
+            order[m + 1] = order[m]
+            m -= 1
+        order[m + 1] = item
+    for k in range(order.shape[0]):
+        rank[order[k]] = k
+
+
+@numba.njit(cache=True)
 def _extents(h, ln, wd, hx, hy):
     for i in range(h.shape[0]):
         if h[i] == 0.0:  # the common case: driving along the road, no trigonometry needed
@@ -313,6 +329,8 @@ def run_batch(
     radius = np.empty(A)
     hx = np.empty(A)
     hy = np.empty(A)
+    rank = np.empty(A, dtype=np.int64)
+    order = np.empty(A, dtype=np.int64)
     hist_gap = np.empty((A, H))
     hist_lv = np.empty((A, H))
     hist_x = np.empty((A, H))
@@ -336,6 +354,7 @@ def run_batch(
             x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], 0.0, v0[r, i], 0.0
             ln[i], wd[i] = ln0[r, i], wd0[r, i]
             radius[i] = 0.5 * math.hypot(ln[i], wd[i])
+            order[i] = i
             mode[i] = 0
             lc_on[i] = False
             stopped[i] = False
@@ -423,6 +442,12 @@ def run_batch(
                         zone[i, 2] = 0.0
                         zone[i, 3] = road_w
             # -- accelerations ------------------------------------------------------------
+            _sort_by_x(x, order, rank)
+            max_hx = 0.0
+            max_radius = 0.0
+            for k in range(A):
+                max_hx = max(max_hx, hx[k])
+                max_radius = max(max_radius, radius[k])
             for i in range(A):
                 if stopped[i]:
                     a[i] = 0.0
@@ -439,9 +464,17 @@ def run_batch(
                 sight = min(vis, night_cap[r])
                 gap = math.inf
                 lead_v = 0.0
-                for j in range(A):
+                # scan road users in order of position from just behind i forwards, stopping
+                # once none further ahead could be nearer than the best found (or in sight)
+                k0 = rank[i]
+                while k0 > 0 and x[order[k0 - 1]] == x[i]:
+                    k0 -= 1
+                for k in range(k0, A):
+                    j = order[k]
                     if j == i:
                         continue
+                    if (x[j] - x[i]) - hx[i] - max_hx > min(gap, sight):
+                        break
                     # a road user crossing towards the lane is a hazard before it enters it
                     margin = ANTICIPATION_M if mode[j] == 3 else 0.0
                     g = _ahead_gap(i, j, x, y, hx, hy, margin)
@@ -532,8 +565,17 @@ def run_batch(
             # -- collisions and the ego's pairs -------------------------------------------
             _extents(h, ln, wd, hx, hy)
             tt_min_step = math.inf
+            _sort_by_x(x, order, rank)
             for i in range(A):
-                for j in range(i + 1, A):
+                # the ego against everyone (its minimum distance is a label); the others in a
+                # sweep over x-sorted order, only as far as a contact is possible
+                stop_k = A if i == 0 else rank[i] + 1
+                for kk in range(1 if i == 0 else stop_k, A):
+                    j = kk if i == 0 else order[kk]
+                    if j == 0 or j == i:
+                        continue
+                    if i != 0 and x[j] - x[i] >= radius[i] + max_radius:
+                        break
                     # bounding circles give a lower bound on the distance: the exact oriented-box
                     # distance is computed only when it can matter (a new minimum, or a contact)
                     bound = (min_dist if i == 0 else 0.0) + radius[i] + radius[j]

@@ -7,10 +7,13 @@ and per near-miss level the margin to its thresholds).
 
 Streams: ``trajectories`` (run, t_s, actor, x_m, y_m, heading_rad, speed_mps, accel_mps2, lane)
 and ``pair_metrics`` (run, t_s, actor — the ego's counterpart —, gap_m, distance_m, ttc_s,
-drac_mps2), written only when requested. ``scenes`` for rendering: one row per object per frame —
-run, frame, t_s, object (actor name or ``static.<i>``), class, group, x_m, y_m, heading_rad,
-length_m, width_m, height_m, speed_mps — plus per-frame columns usable in ``frames_if``
-(``ego_ttc_s``, ``ego_gap_m``) and the run's weather (``visibility_m``, ``road``).
+drac_mps2) and ``pair_summary`` (run, actor, min_gap_m, min_distance_m, min_ttc_s,
+max_drac_mps2, tet_s, conflict_type), written only when requested.
+
+``scenes`` for rendering, one row per object per frame: run, frame, t_s, object (actor name or
+``static.<i>``), class (car, truck, motorcycle, cyclist, pedestrian, static), x_m, y_m,
+heading_rad, speed_mps, length_m, width_m, height_m, plus per-frame columns usable in
+``frames_if`` (``ego_ttc_s``, ``ego_gap_m``) and the run's ``visibility_m``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class DrivingDomain(Domain):
     streams = {
         "trajectories": StreamSpec("trajectories", "every actor's pose and speed per step"),
         "pair_metrics": StreamSpec("pair_metrics", "the ego's gap, distance, TTC, DRAC per step"),
+        "pair_summary": StreamSpec("pair_summary",
+                                   "per run and ego counterpart: min gap, distance, TTC, max "
+                                   "DRAC, TET, conflict type"),
     }
     shard_size = 2000
 
@@ -81,6 +87,9 @@ class DrivingDomain(Domain):
             yield Chunk("trajectories", result.trajectories(keys.runs))
         if "pair_metrics" in record:
             yield Chunk("pair_metrics", result.pair_table(keys.runs))
+        if "pair_summary" in record:
+            yield Chunk("pair_summary", result.pair_summary(
+                keys.runs, scenario.spec.duration_s, scenario.spec.labels.tet_tau_s))
         if SCENES in record:
             yield Chunk(SCENES, result.scenes(keys.runs))
 

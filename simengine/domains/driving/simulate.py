@@ -53,6 +53,34 @@ class KernelResult:
         out.update({f: flat[keep, k] for k, f in enumerate(PAIR_FIELDS)})
         return out
 
+    def pair_summary(self, runs: np.ndarray, horizon_s: float, tau_s: float
+                     ) -> dict[str, np.ndarray]:
+        """One row per run and counterpart of the ego: the pair's extremes over the run."""
+        assert self.pairs is not None and self.traj is not None
+        n, _, A, _ = self.pairs.shape
+        p = self.pairs[:, :, 1:]
+        ttc = p[:, :, :, 2]
+        worst = np.argmin(ttc, axis=1)  # step of the pair's minimum TTC
+        rows, cols = np.meshgrid(np.arange(n), np.arange(A - 1), indexing="ij")
+        h_ego = self.traj[rows, worst, 0, 2]
+        h_other = self.traj[rows, worst, cols + 1, 2]
+        rel = np.abs((h_ego - h_other + np.pi) % (2 * np.pi) - np.pi)
+        conflict = np.where(rel < np.radians(30), "rear_end",
+                            np.where(rel > np.radians(85), "crossing", "lane_change"))
+        finite = np.isfinite(ttc.min(axis=1))
+        names = np.asarray(self.batch.names, dtype=object)
+        exposed = (ttc > 0) & (ttc <= tau_s)
+        return {
+            "run": np.repeat(runs, A - 1),
+            "actor": np.tile(names[1:], n),
+            "min_gap_m": np.minimum(p[:, :, :, 0].min(axis=1), 1e9).ravel(),
+            "min_distance_m": p[:, :, :, 1].min(axis=1).ravel(),
+            "min_ttc_s": np.minimum(ttc.min(axis=1), horizon_s).ravel(),
+            "max_drac_mps2": p[:, :, :, 3].max(axis=1).ravel(),
+            "tet_s": (exposed.sum(axis=1) * self.dt).ravel(),
+            "conflict_type": np.where(finite, conflict, "none").astype(object).ravel(),
+        }
+
     def scenes(self, runs: np.ndarray) -> dict[str, np.ndarray]:
         """One row per object per frame (actors, then static objects)."""
         assert self.traj is not None and self.pairs is not None

@@ -67,3 +67,27 @@ def test_night_lengthens_reaction_and_limits_sight() -> None:
     day = _rate("black-ice-night", "weather.road=wet", "weather.temperature_c=5",
                 "weather.sun_elevation_deg=40")
     assert night > day
+
+
+def test_pair_summary_is_the_per_run_extreme_of_pair_metrics(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    api.run(api.load_scenario("highway-cut-in", outputs=["pair_metrics", "pair_summary"]),
+            out=out, runs=60, workers=1)
+    corpus = api.load_corpus(out)
+    per_step = corpus.table("pair_metrics").to_pydict()
+    summary = corpus.table("pair_summary").to_pydict()
+    assert len(summary["run"]) == 60 * 2  # two counterparts of the ego per run
+    run, actor = np.asarray(per_step["run"]), np.asarray(per_step["actor"])
+    for r, a, ttc, dist in zip(summary["run"], summary["actor"], summary["min_ttc_s"],
+                               summary["min_distance_m"], strict=True):
+        rows = (run == r) & (actor == a)
+        assert ttc == min(float(np.min(np.asarray(per_step["ttc_s"])[rows])), 12.0)
+        assert dist == float(np.min(np.asarray(per_step["distance_m"])[rows]))
+    ep = corpus.episodes().to_pydict()
+    by_run = {}
+    for r, ttc in zip(summary["run"], summary["min_ttc_s"], strict=True):
+        by_run[r] = min(by_run.get(r, np.inf), ttc)
+    for r, coll, ttc in zip(ep["run"], ep["collision"], ep["min_ttc_s"], strict=True):
+        if not coll:
+            assert ttc == by_run[r]
+    assert set(summary["conflict_type"]) <= {"rear_end", "crossing", "lane_change", "none"}

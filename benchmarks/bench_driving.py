@@ -40,16 +40,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_core import best_of  # noqa: E402 - the same timing rule for every benchmark
+
 TARGETS = {"core": 50e6, "full": 20e6, "e2e": 10_000, "highway_env": 5_000, "cold": 20.0}
-
-
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def load_note() -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel
@@ -127,7 +127,3 @@ class SteppableDomain(Protocol):
 
     def step(self, actions: Columns) -> tuple[Columns, np.ndarray]: ...
 
-
-def as_columns(obj: Mapping[str, Any]) -> dict[str, np.ndarray]:
-    """Normalise a mapping of sequences into a dict of 1-D numpy arrays."""
-    return {k: np.asarray(v) for k, v in obj.items()}

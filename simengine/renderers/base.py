@@ -12,7 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from pydantic import BaseModel
@@ -66,6 +66,3 @@ class Renderer(ABC):
         """Corpus-wide artefacts from every shard's partial artefacts (shard order)."""
         return []
 
-    @classmethod
-    def describe_options(cls) -> dict[str, Any]:
-        return cls.options_model.model_json_schema()

@@ -40,8 +40,6 @@ class Job:
     entry_points: tuple[tuple[str, str, str], ...]  # (registry, name, entry point)
     seed: int
     out: str
-    selected_runs: tuple[int, ...] | None = None  # re-rendering chosen runs only
-    only_outputs: tuple[str, ...] | None = None
 
 
 @lru_cache(maxsize=4)
@@ -252,7 +250,7 @@ def run_shard(job: Job, shard: Shard) -> ShardReceipt:
     storage = Storage(job.out)
     meta = _metadata(scn, job.seed)
     keys = RunKeys.range(job.seed, shard.start, shard.stop)
-    wanted = [p for p in scn.outputs if job.only_outputs is None or p.name in job.only_outputs]
+    wanted = scn.outputs
     files: dict[str, str] = {}
     # streams without only_if are recorded during the main simulation; two outputs may record
     # the same stream (under different names), so each stream feeds a list of writers
@@ -272,16 +270,10 @@ def run_shard(job: Job, shard: Shard) -> ShardReceipt:
         sha = w.close()
         if sha:
             files[f"{name}/{shard.part}.parquet"] = sha
-    if job.only_outputs is None:
-        rel = f"episodes/{shard.part}.parquet"
-        _, sha = write_table(storage, rel, [episodes], meta)
-        assert sha is not None
-        files[rel] = sha
-    if job.selected_runs is not None:
-        chosen = np.isin(keys.runs, np.asarray(job.selected_runs, dtype=np.int64))
-        episodes = _take(episodes, chosen)
-        params = _take(params, chosen)
-        keys = keys.subset(chosen)
+    rel = f"episodes/{shard.part}.parquet"
+    _, sha = write_table(storage, rel, [episodes], meta)
+    assert sha is not None
+    files[rel] = sha
     for plan in wanted:
         if plan.kind == "render" or plan.only_if is not None:
             files.update(_selective_output(scn, plan, keys, episodes, params, storage,

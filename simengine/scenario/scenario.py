@@ -81,9 +81,14 @@ class Scenario:
     def outcome_columns(self) -> Mapping[str, ColumnInfo]:
         return self.domain.outcome_columns(self)
 
-    def value(self, params: Mapping[str, np.ndarray], path: str, spec: ValueSpec) -> np.ndarray:
-        """Per-run values of a run-scope field (``path`` is its dotted path in the file)."""
-        n = len(next(iter(params.values()))) if params else 0
+    def value(self, params: Mapping[str, np.ndarray], path: str, spec: ValueSpec, *,
+              n: int | None = None) -> np.ndarray:
+        """Per-run values of a run-scope field (``path`` is its dotted path in the file).
+
+        ``n`` is the number of runs; it defaults to the length of the parameter columns, which
+        a scenario without random parameters does not have."""
+        if n is None:
+            n = len(next(iter(params.values()))) if params else 0
         if isinstance(spec, Ref):
             return params[spec.name]
         if isinstance(spec, Dist) and spec.is_random:

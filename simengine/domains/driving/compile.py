@@ -15,7 +15,6 @@ import numpy as np
 
 from simengine.domains.driving.model import ActorSpec, DrivingWorld
 from simengine.domains.driving.triggers import CompiledConditions, compile_conditions
-from simengine.scenario.values import Const
 
 __all__ = ["ACTOR_TYPES", "DIMENSIONS", "Batch", "compile_batch"]
 
@@ -148,9 +147,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
     def val(path: str, spec, default: float) -> np.ndarray:
         if spec is None:
             return np.full(n, float(default))
-        if isinstance(spec, Const):
-            return np.full(n, float(spec.value))
-        return np.asarray(scenario.value(params, path, spec), dtype=np.float64).reshape(n)
+        return np.asarray(scenario.value(params, path, spec, n=n), dtype=np.float64)
 
     z = lambda: np.zeros((n, A))  # noqa: E731
     x, y, v, length, width, height = z(), z(), z(), z(), z(), z()

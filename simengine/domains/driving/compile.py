@@ -48,6 +48,8 @@ class Batch:
     """Arrays for ``n`` runs and ``A`` actors (index 0 is the ego)."""
 
     names: tuple[str, ...]
+    groups: tuple[str, ...]   # (A,) pedestrian group or "" (for the renderers)
+    static_types: tuple[str, ...]  # (S,) parked_vehicle | barrier | building
     kind: np.ndarray          # (n, A) index into ACTOR_TYPES
     x: np.ndarray             # (n, A) initial state
     y: np.ndarray
@@ -88,6 +90,13 @@ class Batch:
 
 
 ACTIONS = ("brake", "lane_change", "accelerate", "stop", "start_crossing")
+
+
+def _group(world: DrivingWorld, name: str) -> str:
+    actor = world.actors.get(name)
+    if actor is None or actor.type != "pedestrian":
+        return ""
+    return actor.group or "adult"
 
 
 def _lane_y(world: DrivingWorld, lane: int) -> float:
@@ -295,7 +304,9 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
                                         weather.snow_mm_h, temperature_c=weather.temperature_c)
     fog = fog_bank_arrays(params, scenario.spec.weather.events, n)
     return Batch(
-        names=tuple(names), kind=kind, x=x, y=y, v=v, length=length, width=width, height=height,
+        names=tuple(names), groups=tuple(_group(world, a) for a in names),
+        static_types=tuple(st.type for st in world.statics), kind=kind, x=x, y=y, v=v,
+        length=length, width=width, height=height,
         desired_v=desired, headway=headway, min_gap=min_gap, max_accel=max_accel,
         comfort_decel=comfort, delta=delta, reaction_s=reaction, max_decel=max_decel,
         walk_speed=walk, aeb=aeb, aeb_ttc=aeb_ttc, aeb_range=aeb_range, aeb_decel=aeb_decel,

@@ -10,10 +10,21 @@ and ``pair_metrics`` (run, t_s, actor — the ego's counterpart —, gap_m, dist
 drac_mps2) and ``pair_summary`` (run, actor, min_gap_m, min_distance_m, min_ttc_s,
 max_drac_mps2, tet_s, conflict_type), written only when requested.
 
-``scenes`` for rendering, one row per object per frame: run, frame, t_s, object (actor name or
-``static.<i>``), class (car, truck, motorcycle, cyclist, pedestrian, static), x_m, y_m,
-heading_rad, speed_mps, length_m, width_m, height_m, plus per-frame columns usable in
-``frames_if`` (``ego_ttc_s``, ``ego_gap_m``) and the run's ``visibility_m``.
+``scenes`` for rendering, one row per object per frame (actors first, the ego first of them, then
+static objects), in (run, frame) order:
+
+- ``run``, ``frame`` (step index), ``t_s``;
+- ``object`` (actor name, ``traffic.<i>`` or ``static.<i>``), ``is_ego``, ``class`` (car, truck,
+  motorcycle, cyclist, pedestrian, static), ``group`` (pedestrian: adult, child, elderly,
+  wheelchair; static: parked_vehicle, barrier, building; else empty);
+- pose and box in the road frame (x along the road, y to the left, z up; y = 0 is the right
+  edge of lane 1, lanes are ``lane_width_m`` wide): ``x_m``, ``y_m`` (box centre),
+  ``heading_rad`` (0 along +x, counter-clockwise), ``speed_mps``, ``length_m``, ``width_m``,
+  ``height_m``;
+- per frame, usable in ``frames_if``: ``ego_ttc_s``, ``ego_gap_m`` (1e9 when none);
+- per run: ``road_type``, ``lanes``, ``lane_width_m``, and the weather: ``visibility_m``
+  (effective, 1e9 for clear air), ``road_state`` (dry, wet, snow, ice), ``rain_mm_h``,
+  ``snow_mm_h``, ``sun_elevation_deg``.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import numpy as np
 
 from simengine.domains.driving.compile import ACTOR_TYPES, Batch, compile_batch
 from simengine.domains.driving.kernel import OUT_FIELDS, PAIR_FIELDS, TRAJ_FIELDS, run_batch
+from simengine.weather.state import WeatherState
 
 __all__ = ["KernelResult", "run_kernel"]
 
@@ -22,6 +23,8 @@ class KernelResult:
     dt: float
     traj: np.ndarray | None   # (n, steps, A, len(TRAJ_FIELDS))
     pairs: np.ndarray | None  # (n, steps, A, len(PAIR_FIELDS)); row 0 unused (the ego)
+    weather: WeatherState | None = None
+    road_type: str = "highway"
 
     def _grid(self, runs: np.ndarray, actors: int) -> tuple[np.ndarray, ...]:
         n, steps = self.traj.shape[:2]  # type: ignore[union-attr]
@@ -99,6 +102,8 @@ class KernelResult:
         st = b.statics[ridx, si] if S else np.zeros((len(ridx), 4))
         classes = np.asarray([*ACTOR_TYPES, "static"], dtype=object)
         names = np.asarray([*b.names, *(f"static.{s}" for s in range(S))], dtype=object)
+        groups = np.asarray([*b.groups, *b.static_types], dtype=object)
+        w = self.weather
         ego_ttc = np.min(np.where(np.arange(A) > 0, self.pairs[:, :, :, 2], np.inf), axis=2)
         ego_gap = np.min(np.where(np.arange(A) > 0, self.pairs[:, :, :, 0], np.inf), axis=2)
         return {
@@ -117,6 +122,17 @@ class KernelResult:
             "ego_ttc_s": np.minimum(ego_ttc[ridx, frame], 1e9),
             "ego_gap_m": np.minimum(ego_gap[ridx, frame], 1e9),
             "visibility_m": np.minimum(b.visibility_m[ridx], 1e9),
+            "group": groups[obj],
+            "is_ego": obj == 0,
+            "road_type": np.full(len(ridx), self.road_type, dtype=object),
+            "lanes": np.full(len(ridx), b.lanes, dtype=np.int64),
+            "lane_width_m": np.full(len(ridx), b.lane_width),
+            "road_state": (w.road_names[ridx] if w is not None
+                           else np.full(len(ridx), "dry", dtype=object)),
+            "rain_mm_h": w.rain_mm_h[ridx] if w is not None else np.zeros(len(ridx)),
+            "snow_mm_h": w.snow_mm_h[ridx] if w is not None else np.zeros(len(ridx)),
+            "sun_elevation_deg": (w.sun_elevation_deg[ridx] if w is not None
+                                  else np.full(len(ridx), 45.0)),
         }
 
 
@@ -160,4 +176,4 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
     )
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,
-                        pairs if record else None)
+                        pairs if record else None, weather, spec.world.road.type)

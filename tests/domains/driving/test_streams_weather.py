@@ -44,14 +44,21 @@ def test_scenes_schema_for_renderers() -> None:
     scenes = chunks[SCENES]
     documented = {"run", "frame", "t_s", "object", "class", "x_m", "y_m", "heading_rad",
                   "speed_mps", "length_m", "width_m", "height_m", "ego_ttc_s", "ego_gap_m",
-                  "visibility_m"}
+                  "visibility_m", "group", "is_ego", "road_type", "lanes", "lane_width_m",
+                  "road_state", "rain_mm_h", "snow_mm_h", "sun_elevation_deg"}
     assert documented <= set(scenes)
+    assert {len(v) for v in scenes.values()} == {len(scenes["run"])}
     per_frame = 3  # ego, child, the parked van
     assert len(scenes["run"]) == 3 * 160 * per_frame
     assert set(scenes["object"]) == {"ego", "child", "static.0"}
     assert set(scenes["class"]) == {"car", "pedestrian", "static"}
     child = scenes["object"] == "child"
     assert scenes["height_m"][child][0] == 1.2 and scenes["width_m"][child][0] == 0.32
+    assert set(scenes["group"][child]) == {"child"}
+    assert set(scenes["group"][scenes["object"] == "static.0"]) == {"parked_vehicle"}
+    assert set(scenes["object"][scenes["is_ego"]]) == {"ego"}
+    assert set(scenes["road_type"]) == {"urban"} and set(scenes["lanes"]) == {1}
+    assert set(scenes["road_state"]) <= {"dry", "wet"}
 
 
 def test_denser_fog_means_more_collisions() -> None:

@@ -180,14 +180,6 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
             y[:, i] = _side_y(world, a.on)
         else:
             y[:, i] = val(f"{base}.y_m", a.y_m, _lane_y(world, 1))
-        if a.ahead_of or a.behind:
-            j = index[a.ahead_of or a.behind]  # type: ignore[index]
-            gap = val(f"{base}.gap_m", a.gap_m, 0.0)
-            half = (length[:, i] + length[:, j]) / 2
-            sign = 1.0 if a.ahead_of else -1.0
-            x[:, i] = x[:, j] + sign * (gap + half)
-        else:
-            x[:, i] = val(f"{base}.x_m", a.x_m, 0.0)
         is_vehicle = a.type in VEHICLES
         default_speed = world.road.speed_limit_mps if is_vehicle else 0.0
         if a.speed_relative_to is not None:
@@ -195,6 +187,17 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
             v[:, i] = np.maximum(v[:, j] + val(f"{base}.speed_delta_mps", a.speed_delta_mps, 0), 0)
         else:
             v[:, i] = val(f"{base}.speed_mps", a.speed_mps, default_speed)
+        if a.ahead_of or a.behind:
+            j = index[a.ahead_of or a.behind]  # type: ignore[index]
+            if a.gap_s is not None:  # a time gap at the speed of whichever car follows
+                gap = val(f"{base}.gap_s", a.gap_s, 0.0) * (v[:, j] if a.ahead_of else v[:, i])
+            else:
+                gap = val(f"{base}.gap_m", a.gap_m, 0.0)
+            half = (length[:, i] + length[:, j]) / 2
+            sign = 1.0 if a.ahead_of else -1.0
+            x[:, i] = x[:, j] + sign * (gap + half)
+        else:
+            x[:, i] = val(f"{base}.x_m", a.x_m, 0.0)
         group = "cyclist" if a.type == "cyclist" else (a.group or "adult")
         walk[:, i] = val(f"{base}.walk_speed_mps", a.walk_speed_mps, WALK_SPEED.get(group, 1.4))
         drv = a.driver

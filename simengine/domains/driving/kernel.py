@@ -70,6 +70,9 @@ LC_FULL_SPEED = 5.0
 ANTICIPATION_M = 1.5
 """A driver who sees a pedestrian or cyclist crossing treats it as in the lane this far before it
 enters the lane band (project choice: about one walking second)."""
+BRAKE_LIGHT_MPS2 = 0.5
+"""A leader decelerating harder than this is seen braking (brake lights; engine drag and rolling
+resistance alone give about 0.3–0.5 m/s²)."""
 PEDESTRIAN, CYCLIST = 4, 3
 # outcome columns, in this order
 OUT_FIELDS = (
@@ -333,6 +336,7 @@ def run_batch(
     order = np.empty(A, dtype=np.int64)
     hist_gap = np.empty((A, H))
     hist_lv = np.empty((A, H))
+    hist_la = np.empty((A, H))
     hist_x = np.empty((A, H))
     mode = np.empty(A, dtype=np.int64)
     mode_p1 = np.empty(A)
@@ -464,6 +468,7 @@ def run_batch(
                 sight = min(vis, night_cap[r])
                 gap = math.inf
                 lead_v = 0.0
+                lead_a = 0.0
                 # scan road users in order of position from just behind i forwards, stopping
                 # once none further ahead could be nearer than the best found (or in sight)
                 k0 = rank[i]
@@ -490,28 +495,44 @@ def run_batch(
                     if seen:
                         gap = g
                         lead_v = v[j] * math.cos(h[j])
+                        lead_a = a[j] * math.cos(h[j])
                 for s in range(S):
                     if abs(statics[r, s, 1] - y[i]) < 0.5 * (wd[i] + statics[r, s, 3]):
                         g = statics[r, s, 0] - x[i] - 0.5 * (ln[i] + statics[r, s, 2])
                         if -0.5 * ln[i] < g < gap and g <= sight:
                             gap = g
                             lead_v = 0.0
+                            lead_a = 0.0
                 # reaction time: the driver acts on what it perceived ``reaction`` ago, with the
-                # leader extrapolated at its then-speed (Treiber, Kesting & Helbing 2006, HDM)
+                # leader extrapolated from its then-speed and -acceleration (brake lights,
+                # looming; cf. Treiber, Kesting & Helbing 2006, HDM) until it would stop
                 slot = step % H
                 hist_gap[i, slot] = gap
                 hist_lv[i, slot] = lead_v
+                hist_la[i, slot] = lead_a
                 hist_x[i, slot] = x[i]
                 d = int(round(reaction[r, i] / dt))
                 if step >= d:
                     old = (step - d) % H
-                    gap_d, lv_d = hist_gap[i, old], hist_lv[i, old]
+                    gap_d, lv_d, la_d = hist_gap[i, old], hist_lv[i, old], hist_la[i, old]
                     if gap_d < math.inf:
-                        gap_d = gap_d - (x[i] - hist_x[i, old]) + lv_d * d * dt
+                        tau = d * dt
+                        if la_d < 0.0 and lv_d + la_d * tau < 0.0:
+                            tau = lv_d / -la_d
+                        gap_d += lv_d * tau + 0.5 * la_d * tau * tau - (x[i] - hist_x[i, old])
+                        lv_d = max(lv_d + la_d * tau, 0.0)
                 else:
-                    gap_d, lv_d = gap, lead_v
+                    gap_d, lv_d, la_d = gap, lead_v, lead_a
                 command = _idm(v[i], desired[r, i], gap_d, v[i] - lv_d, headway[r, i],
                                min_gap[r, i], max_accel[r, i], comfort[r, i], delta[r, i])
+                if la_d < -BRAKE_LIGHT_MPS2 and gap_d < math.inf:
+                    # a braking leader: brake at least hard enough to stop behind the point
+                    # where it will stop, once that exceeds what is comfortable on this surface
+                    # (Gipps 1981 safe-speed constraint, as an emergency override of IDM)
+                    room = gap_d + lv_d * lv_d / (-2.0 * la_d) - min_gap[r, i]
+                    need = v[i] * v[i] / (2.0 * room) if room > 0.0 else math.inf
+                    if need > min(comfort[r, i], 0.5 * amax):
+                        command = min(command, -need)
                 acc = max(command, -max_decel[r, i])
                 if mode[i] == 1:
                     acc = -mode_p1[i]

@@ -100,6 +100,9 @@ class ActorSpec(StrictModel):
     ahead_of: str | None = Field(default=None, description="Placed ahead of this actor.")
     behind: str | None = Field(default=None, description="Placed behind this actor.")
     gap_m: NonNegative | None = Field(default=None, description="Bumper gap to it (m).")  # type: ignore[valid-type]
+    gap_s: NonNegative | None = Field(  # type: ignore[valid-type]
+        default=None, description="Or a time gap (s) at the speed of whichever car follows."
+    )
     speed_mps: NonNegative | None = Field(default=None, description="Initial speed (m/s).")  # type: ignore[valid-type]
     speed_relative_to: str | None = Field(default=None, description="speed = its speed + delta.")
     speed_delta_mps: RunValue | None = Field(default=None, description="Speed offset (m/s).")
@@ -117,8 +120,10 @@ class ActorSpec(StrictModel):
             raise ValueError("an actor is placed either ahead_of or behind another, not both")
         if (self.ahead_of or self.behind) and self.x_m is not None:
             raise ValueError("give x_m or ahead_of/behind with gap_m, not both")
-        if (self.ahead_of or self.behind) and self.gap_m is None:
-            raise ValueError("ahead_of/behind needs gap_m")
+        if (self.ahead_of or self.behind) and (self.gap_m is None) == (self.gap_s is None):
+            raise ValueError("ahead_of/behind needs one of gap_m or gap_s")
+        if not (self.ahead_of or self.behind) and (self.gap_m or self.gap_s) is not None:
+            raise ValueError("gap_m/gap_s place an actor ahead_of or behind another; give one")
         places = [k for k in ("lane", "on", "y_m") if getattr(self, k) is not None]
         if len(places) > 1:
             raise ValueError(f"give one of lane, on, y_m; found {', '.join(places)}")

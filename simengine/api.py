@@ -33,6 +33,7 @@ __all__ = [
     "load_corpus",
     "load_plugin",
     "load_scenario",
+    "render",
     "run",
     "scenario_schema",
     "validate",
@@ -108,6 +109,23 @@ def run(
     return run_corpus(scn, out=str(out), runs=runs, seed=seed, workers=workers,
                       shard_size=shard_size, resume=resume, force=force, progress=progress,
                       backend=backend)
+
+
+def render(
+    corpus: str | Path,
+    runs: Sequence[int],
+    output: str,
+    *,
+    name: str | None = None,
+    force: bool = False,
+    progress: Any = None,
+):
+    """Render ``runs`` of an existing corpus with the preset ``output`` into
+    ``<corpus>/<name or preset>/``, leaving every other file as it was; returns a
+    RenderSummary. The frames are those the original run would have rendered."""
+    from simengine.runner.rerender import render_runs
+
+    return render_runs(corpus, runs, output, name=name, force=force, progress=progress)
 
 
 @dataclass(frozen=True)

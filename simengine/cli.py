@@ -104,6 +104,38 @@ def run(scenario: str, runs: int, seed: int, out: str | None, workers: int | Non
         click.echo(f"  {label}: {parts}")
 
 
+@cli.command()
+@click.argument("corpus")
+@click.option("--runs", "runs_text", required=True, metavar="LIST",
+              help="Runs to render: 17,423 or ranges 0-9 (inclusive).")
+@click.option("--output", required=True, metavar="PRESET",
+              help="A rendering preset: a built-in name (dashcam-1280) or a preset file.")
+@click.option("--name", default=None, help="Folder inside the corpus [default: the preset name].")
+@click.option("--force", is_flag=True, help="Replace an earlier re-render in the same folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def render(corpus: str, runs_text: str, output: str, name: str | None, force: bool,
+           quiet: bool) -> None:
+    """Render chosen runs of an existing CORPUS into a folder of their own."""
+    from simengine import api
+    from simengine.runner.rerender import parse_runs
+
+    runs = parse_runs(runs_text)
+    bar = _progress(len(runs), enabled=not quiet and sys.stderr.isatty(), unit="run")
+    try:
+        summary = api.render(corpus, runs, output, name=name, force=force,
+                             progress=lambda done, total: bar.update(done - bar.n))
+    finally:
+        bar.close()
+    click.echo(f"rendered {summary.frames:,} frames of {len(summary.runs):,} runs "
+               f"({summary.files:,} files) to {summary.folder} in {summary.seconds:.1f}s")
+
+
+def _progress(total: int, *, enabled: bool, unit: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, disable=not enabled, file=sys.stderr, dynamic_ncols=True)
+
+
 def _bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB", "TB"):
         if n < 1024 or unit == "TB":

@@ -135,7 +135,8 @@ def _prepare(storage: Storage, scn: Scenario, *, seed: int, n_runs: int, shard_s
     if force:
         # the corpus's own folders go entirely: a killed run can leave files of an unrecorded
         # shard there, which must not survive into the new corpus
-        folders = ["episodes", *(str(o.get("name")) for o in old.outputs if o.get("name"))]
+        folders = ["episodes", *(str(o.get("name")) for o in [*old.outputs, *old.renders]
+                                 if o.get("name"))]
         for rel in [*old.all_files(), *folders, RECEIPTS, MANIFEST, "scenario.yaml"]:
             storage.remove(rel)
         return fresh

@@ -97,6 +97,16 @@ class RunKeys:
         """A fresh PCG64 generator for one run and purpose."""
         return np.random.Generator(np.random.PCG64(self.seed_sequence(run, purpose)))
 
+    def frame_generator(self, run: int, frame: int,
+                        purpose: Purpose = Purpose.RENDERING) -> np.random.Generator:
+        """A generator for one frame (step index) of one run: what a renderer draws for a
+        frame must not depend on which other frames of the run were selected, so that a
+        re-render of a few frames gives the same bytes as the original."""
+        seq = np.random.SeedSequence(
+            self.seed, spawn_key=(*self.stage, int(run), int(purpose), int(frame))
+        )
+        return np.random.Generator(np.random.PCG64(seq))
+
     # -- counter-based streams ------------------------------------------------------------
     def _key(self, purpose: Purpose) -> tuple[int, int]:
         key = self._counter_keys.get(purpose)

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import Field
 
 from simengine.renderers.base import Artefact, Renderer
-from simengine.sampling.keys import Purpose, RunKeys
+from simengine.sampling.keys import RunKeys
 from simengine.scenario.models import StrictModel
 
 
@@ -39,9 +39,9 @@ class DummyRenderer(Renderer):
         index = []
         runs = np.asarray(scenes["run"])
         for run in np.unique(runs):
-            rng = keys.generator(int(run), Purpose.RENDERING)
             rows = np.flatnonzero(runs == run)
             for i in rows:
+                rng = keys.frame_generator(int(run), int(round(scenes["t_s"][i] * 1000)))
                 level = float(np.clip(scenes["gap_m"][i] * 4, 0, 255))
                 img = np.clip(level + rng.normal(0, o.noise, (o.height_px, o.width_px)), 0, 255)
                 t_ms = int(round(float(scenes["t_s"][i]) * 1000))

@@ -62,7 +62,10 @@ class Renderer(ABC):
         """Artefacts for the selected frames in ``scenes`` (rows of the domain's scenes table,
         each with ``run`` and ``t_s``); ``keys`` are the runs' keys (use Purpose.RENDERING)."""
 
-    def finalize(self, parts: Sequence[Sequence[Artefact]]) -> list[Artefact]:
-        """Corpus-wide artefacts from every shard's partial artefacts (shard order)."""
+    def finalize(self, parts: Sequence[Sequence[Artefact]], *,
+                 info: Mapping[str, str] | None = None) -> list[Artefact]:
+        """Corpus-wide artefacts from every shard's partial artefacts (shard order); ``info``
+        is the corpus's metadata (engine version, scenario, seed) for file headers — never a
+        timestamp, so the files come out the same after a resume."""
         return []
 

@@ -286,7 +286,7 @@ def _finalize(storage: Storage, scn: Scenario, manifest: Manifest, seed: int) ->
             files = sorted(f for f in manifest.shards[index].files if f.startswith(part_prefix))
             parts.append([Artefact(f[len(part_prefix):], data=storage.read_bytes(f), partial=True)
                           for f in files])
-        artefacts = _renderer(plan).finalize(parts)
+        artefacts = _renderer(plan).finalize(parts, info=meta)
         manifest.finalized[plan.name] = _write_artefacts(storage, plan.name, "", artefacts, meta)
 
 

@@ -5,7 +5,11 @@
 * :mod:`~simengine.weather.friction` — tyre–road friction, braking deceleration, stopping distance;
 * :mod:`~simengine.weather.visibility` — Koschmieder extinction from fog, rain and snow, detection
   range, night (headlights, reaction time);
-* :mod:`~simengine.weather.events` — fog banks in space and time, for Numba kernels.
+* :mod:`~simengine.weather.events` — fog banks in space and time, for Numba kernels;
+* :mod:`~simengine.weather.sensor_weather`, :mod:`~simengine.weather.image_effects`,
+  :mod:`~simengine.weather.range_effects` — weather on camera images and lidar returns (fog
+  from depth, rain and snow particles, low light and sensor noise, lidar extinction and
+  spurious returns), with the severity ladders.
 
 Importing this package stays light (NumPy only): the Numba-compiled :mod:`events` module loads on
 first use of one of its names.
@@ -24,6 +28,31 @@ from simengine.weather.friction import (
     max_decel_mps2,
     stopping_distance_m,
 )
+from simengine.weather.image_effects import (
+    WeatheredImage,
+    apparent_contrast,
+    apply_weather,
+    intrinsic_contrast,
+    object_labels,
+    object_visible,
+    weather_image,
+)
+from simengine.weather.low_light import CameraModel
+from simengine.weather.range_effects import (
+    LidarWeather,
+    apply_lidar_weather,
+    lidar_extinction_per_m,
+)
+from simengine.weather.sensor_weather import (
+    FOG_LADDER,
+    RAIN_LADDER,
+    SNOW_LADDER,
+    SensorWeather,
+    SensorWeatherError,
+    fog_level,
+    rain_level,
+    snow_level,
+)
 from simengine.weather.state import DEFAULTS, ROAD_STATES, WeatherState, road_codes, weather_state
 from simengine.weather.visibility import (
     KOSCHMIEDER_CONSTANT,
@@ -41,29 +70,48 @@ from simengine.weather.visibility import (
 
 __all__ = [
     "DEFAULTS",
+    "FOG_LADDER",
     "G_MPS2",
     "KOSCHMIEDER_CONSTANT",
     "MU_PEAK",
+    "RAIN_LADDER",
     "ROAD_STATES",
+    "SNOW_LADDER",
+    "CameraModel",
+    "LidarWeather",
+    "SensorWeather",
+    "SensorWeatherError",
     "WeatherState",
+    "WeatheredImage",
+    "apparent_contrast",
+    "apply_lidar_weather",
+    "apply_weather",
     "detection_range_m",
     "driver_detection_range_m",
     "effective_visibility_m",
     "extinction_per_m",
     "fog_bank_arrays",
+    "fog_level",
     "friction",
     "friction_of",
     "headlight_range_m",
+    "intrinsic_contrast",
     "is_night",
+    "lidar_extinction_per_m",
     "local_visibility_m",
     "local_visibility_rows_m",
     "max_decel_mps2",
     "night_reaction_factor",
+    "object_labels",
+    "object_visible",
     "rain_extinction_per_m",
+    "rain_level",
     "road_codes",
     "snow_extinction_per_m",
+    "snow_level",
     "stopping_distance_m",
     "visibility_from_extinction_m",
+    "weather_image",
     "weather_state",
 ]
 

@@ -52,7 +52,8 @@ class DummyRenderer(Renderer):
         out.append(Artefact("index.json", data=json.dumps(index).encode(), partial=True))
         return out
 
-    def finalize(self, parts: Sequence[Sequence[Artefact]]) -> list[Artefact]:
+    def finalize(self, parts: Sequence[Sequence[Artefact]], *,
+                 info: Mapping[str, str] | None = None) -> list[Artefact]:
         merged = []
         for shard in parts:
             for art in shard:

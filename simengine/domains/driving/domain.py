@@ -24,7 +24,7 @@ static objects), in (run, frame) order:
 - per frame, usable in ``frames_if``: ``ego_ttc_s``, ``ego_gap_m`` (1e9 when none);
 - per run: ``road_type``, ``lanes``, ``lane_width_m``, and the weather: ``visibility_m``
   (effective, 1e9 for clear air), ``road_state`` (dry, wet, snow, ice), ``rain_mm_h``,
-  ``snow_mm_h``, ``sun_elevation_deg``.
+  ``snow_mm_h``, ``sun_elevation_deg``, ``temperature_c``, ``wind_mps``.
 """
 
 from __future__ import annotations

@@ -133,6 +133,9 @@ class KernelResult:
             "snow_mm_h": w.snow_mm_h[ridx] if w is not None else np.zeros(len(ridx)),
             "sun_elevation_deg": (w.sun_elevation_deg[ridx] if w is not None
                                   else np.full(len(ridx), 45.0)),
+            "temperature_c": (w.temperature_c[ridx] if w is not None
+                              else np.full(len(ridx), 15.0)),
+            "wind_mps": w.wind_mps[ridx] if w is not None else np.zeros(len(ridx)),
         }
 
 

@@ -45,7 +45,8 @@ def test_scenes_schema_for_renderers() -> None:
     documented = {"run", "frame", "t_s", "object", "class", "x_m", "y_m", "heading_rad",
                   "speed_mps", "length_m", "width_m", "height_m", "ego_ttc_s", "ego_gap_m",
                   "visibility_m", "group", "is_ego", "road_type", "lanes", "lane_width_m",
-                  "road_state", "rain_mm_h", "snow_mm_h", "sun_elevation_deg"}
+                  "road_state", "rain_mm_h", "snow_mm_h", "sun_elevation_deg",
+                  "temperature_c", "wind_mps"}
     assert documented <= set(scenes)
     assert {len(v) for v in scenes.values()} == {len(scenes["run"])}
     per_frame = 3  # ego, child, the parked van

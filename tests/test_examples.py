@@ -45,3 +45,15 @@ def test_braking_physics_matches_closed_form(tmp_path: Path) -> None:
     np.testing.assert_array_equal(collided, expected > np.array(ep["world.obstacle_m"]))
     icy = np.array(ep["weather.road"]) == "ice"
     assert collided[icy].mean() > collided[~icy].mean()
+
+
+def test_maintenance_windows_example(tmp_path: Path) -> None:
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "maintenance_windows.py"), "--runs", "4",
+         "--out", str(tmp_path / "turbofan")],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "windows: (6000, 30, 3)" in res.stdout
+    for split in ("train", "val", "test"):
+        assert f"  {split}: " in res.stdout

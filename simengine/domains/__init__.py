@@ -14,3 +14,10 @@ DOMAINS.register(
     "simengine.domains.driving.domain:DrivingDomain",
     description="Traffic near-misses on a batched Numba kernel: IDM, triggered actions, AEB.",
 )
+
+DOMAINS.register(
+    "maintenance",
+    "simengine.domains.maintenance.domain:MaintenanceDomain",
+    description="Fleets that wear out and get repaired: simpy plant, degradation physics, "
+    "crews and spares, labeled sensor time series.",
+)

@@ -23,7 +23,9 @@ TMP_MARK = ".tmp-"
 
 
 def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | None = None):
-    """A pyarrow Table from numpy columns (object arrays of str become string columns)."""
+    """A pyarrow Table from numpy columns: object arrays of str become string columns, 2-D
+    arrays fixed-size list columns (a vibration window per row); each field whose name carries
+    a unit (``speed_mps``) gets it in its metadata (:func:`simengine.units.unit_of`)."""
     import pyarrow as pa
 
     arrays = {}
@@ -31,9 +33,18 @@ def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | No
         col = np.asarray(col)
         if col.dtype == object:
             arrays[name] = pa.array(col.tolist(), type=pa.string())
+        elif col.ndim == 2:
+            flat = pa.array(np.ascontiguousarray(col).reshape(-1))
+            arrays[name] = pa.FixedSizeListArray.from_arrays(flat, col.shape[1])
         else:
             arrays[name] = pa.array(col)
-    table = pa.table(arrays)
+    from simengine.units import unit_of
+
+    fields = []
+    for name, arr in arrays.items():
+        unit = unit_of(name)
+        fields.append(pa.field(name, arr.type, metadata={"unit": unit} if unit else None))
+    table = pa.table(arrays, schema=pa.schema(fields))
     if metadata:
         table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
     return table

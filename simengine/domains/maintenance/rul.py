@@ -1,0 +1,113 @@
+"""Closed-form lifetimes and remaining useful life (RUL), the ground truth labels rest on.
+
+* Weibull residual life at age x (effective hours): with y = (x/η)^β,
+  P(T_res > t) = exp(−[((x+t)/η)^β − y]); quantile η[y − ln(1−p)]^(1/β) − x;
+  mean η·e^y·Γ(1+1/β, y) − x (upper incomplete gamma).
+* Wiener first passage from level X to D with drift μ, diffusion σ: inverse Gaussian with mean
+  (D−X)/μ and shape (D−X)²/σ².
+* Paris law: cycles from a0 to a_c, N = (a_c^(1−m/2) − a0^(1−m/2)) / (C (YΔσ√π)^m (1−m/2))
+  for m ≠ 2, ln(a_c/a0)/(C (YΔσ√π)²) for m = 2.
+* Accelerated life: under an ageing rate r(t), a Weibull part fails at T with
+  P(T ≤ t) = 1 − exp(−(∫₀ᵗ r/η)^β) (cumulative exposure).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "accelerated_weibull_cdf",
+    "inverse_gaussian_mean",
+    "inverse_gaussian_quantile",
+    "paris_cycles_to_critical",
+    "weibull_residual_mean",
+    "weibull_residual_quantile",
+]
+
+
+def weibull_residual_quantile(age_h: Any, p: float, *, shape: Any, scale_h: Any) -> np.ndarray:
+    """The p-quantile of the residual life of a Weibull part of (virtual) age ``age_h``."""
+    x = np.asarray(age_h, dtype=np.float64)
+    y = (x / scale_h) ** shape
+    return scale_h * (y - math.log1p(-p)) ** (1.0 / np.asarray(shape)) - x
+
+
+def weibull_residual_mean(age_h: Any, *, shape: Any, scale_h: Any) -> np.ndarray:
+    """Mean residual life of a Weibull part of (virtual) age ``age_h``."""
+    from scipy.special import gamma, gammaincc
+
+    x = np.asarray(age_h, dtype=np.float64)
+    k = 1.0 + 1.0 / np.asarray(shape, dtype=np.float64)
+    y = (x / scale_h) ** shape
+    return scale_h * np.exp(y) * gamma(k) * gammaincc(k, y) - x
+
+
+def inverse_gaussian_mean(distance: Any, *, drift: Any) -> np.ndarray:
+    """Mean first-passage time over ``distance`` = D − X (time units of the drift)."""
+    return np.asarray(distance, dtype=np.float64) / drift
+
+
+def inverse_gaussian_quantile(distance: Any, p: float, *, drift: Any, sigma: Any) -> np.ndarray:
+    """The p-quantile of the first-passage time over ``distance`` (inverse Gaussian).
+
+    An inverse Gaussian with mean μ and shape λ is μ times a standard one of shape φ = λ/μ, so
+    its quantile is μ·Q_p(φ); Q_p is tabulated once per p on a dense log grid of φ (relative
+    error below 1e-4) instead of root-finding for every row."""
+    d = np.asarray(distance, dtype=np.float64)
+    mean = d / drift
+    phi = np.clip(d * drift / np.asarray(sigma, dtype=np.float64) ** 2, *_PHI_RANGE)
+    grid, table = _ig_table(float(p))
+    return mean * np.interp(np.log(phi), grid, table)
+
+
+_PHI_RANGE = (1e-2, 1e7)
+
+
+def _ig_cdf(t: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """CDF of the inverse Gaussian with mean 1 and shape φ:
+    Φ(√(φ/t)(t−1)) + e^(2φ)·Φ(−√(φ/t)(t+1)), the second term in log space."""
+    from scipy.special import log_ndtr, ndtr
+
+    r = np.sqrt(phi / t)
+    return ndtr(r * (t - 1.0)) + np.exp(2.0 * phi + log_ndtr(-r * (t + 1.0)))
+
+
+@lru_cache(maxsize=16)
+def _ig_table(p: float) -> tuple[np.ndarray, np.ndarray]:
+    """Q_p(φ) on the grid, by vectorised bisection in log t (60 halvings: exact to rounding)."""
+    log_phi = np.linspace(np.log(_PHI_RANGE[0]), np.log(_PHI_RANGE[1]), 4001)
+    phi = np.exp(log_phi)
+    lo, hi = np.full(phi.size, -40.0), np.full(phi.size, 40.0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        below = _ig_cdf(np.exp(mid), phi) < p
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return log_phi, np.exp(0.5 * (lo + hi))
+
+
+def paris_cycles_to_critical(*, c: float, m: float, y_dsigma_mpa: float, a0_m: float,
+                             ac_m: float) -> float:
+    """Load cycles for a crack to grow from ``a0_m`` to ``ac_m`` under the Paris law."""
+    k = c * (y_dsigma_mpa * math.sqrt(math.pi)) ** m
+    if abs(m - 2.0) < 1e-12:
+        return math.log(ac_m / a0_m) / k
+    e = 1.0 - m / 2.0
+    return (ac_m**e - a0_m**e) / (k * e)
+
+
+def accelerated_weibull_cdf(t_h: Any, *, shape: float, scale_h: float,
+                            breakpoints_h: Any, rates: Any) -> np.ndarray:
+    """P(T ≤ t) for a new Weibull part whose ageing rate is ``rates[j]`` from
+    ``breakpoints_h[j]`` to the next breakpoint (the first breakpoint is 0)."""
+    t = np.asarray(t_h, dtype=np.float64)
+    edges = np.asarray(breakpoints_h, dtype=np.float64)
+    r = np.asarray(rates, dtype=np.float64)
+    exposure = np.zeros_like(t)
+    for j in range(edges.size):
+        hi = edges[j + 1] if j + 1 < edges.size else np.inf
+        exposure += r[j] * np.clip(np.minimum(t, hi) - edges[j], 0.0, None)
+    return -np.expm1(-((exposure / scale_h) ** shape))

@@ -53,6 +53,7 @@ class Batch:
     kind: np.ndarray          # (n, A) index into ACTOR_TYPES
     x: np.ndarray             # (n, A) initial state
     y: np.ndarray
+    heading: np.ndarray       # (n, A) initial heading (rad)
     v: np.ndarray
     length: np.ndarray        # (n, A)
     width: np.ndarray
@@ -71,12 +72,13 @@ class Batch:
     aeb_range: np.ndarray
     aeb_decel: np.ndarray
     statics: np.ndarray       # (n, S, 4): x, y, length, width
-    act_kind: np.ndarray      # (K,) 0 brake, 1 lane change, 2 accelerate, 3 stop, 4 cross
+    act_kind: np.ndarray      # (K,) 0 brake, 1 lane change, 2 accelerate, 3 stop, 4 cross,
+                              # 5 turn
     act_actor: np.ndarray     # (K,)
     act_time: np.ndarray      # (n, K) NaN: no time condition
     act_delay: np.ndarray     # (n, K)
-    act_p1: np.ndarray        # (n, K) decel | target y | accel | crossing speed
-    act_p2: np.ndarray        # (n, K) to speed | duration
+    act_p1: np.ndarray        # (n, K) decel | target y | accel | crossing speed | ±radius
+    act_p2: np.ndarray        # (n, K) to speed | duration | turn speed
     conditions: CompiledConditions
     cond_params: np.ndarray   # (n, n_vars)
     mu: np.ndarray            # (n,) tyre-road friction
@@ -89,7 +91,7 @@ class Batch:
     mobil_every: np.ndarray   # (A,) steps between lane-change decisions
 
 
-ACTIONS = ("brake", "lane_change", "accelerate", "stop", "start_crossing")
+ACTIONS = ("brake", "lane_change", "accelerate", "stop", "start_crossing", "turn")
 
 
 def _group(world: DrivingWorld, name: str) -> str:
@@ -159,7 +161,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
         return np.asarray(scenario.value(params, path, spec, n=n), dtype=np.float64)
 
     z = lambda: np.zeros((n, A))  # noqa: E731
-    x, y, v, length, width, height = z(), z(), z(), z(), z(), z()
+    x, y, v, length, width, height, heading = z(), z(), z(), z(), z(), z(), z()
     desired, headway, min_gap, max_accel, comfort, delta = z(), z(), z(), z(), z(), z()
     reaction, max_decel, walk = z(), z(), z()
     aeb = np.zeros(A, dtype=bool)
@@ -170,6 +172,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
         a = world.actors[name]
         base = f"world.actors.{name}"
         kind[:, i] = ACTOR_TYPES.index(a.type)
+        heading[:, i] = np.radians(a.heading_deg)
         dl, dw, dh = _dims(a)
         length[:, i] = val(f"{base}.length_m", a.length_m, dl)
         width[:, i] = val(f"{base}.width_m", a.width_m, dw)
@@ -294,6 +297,10 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
         elif action.do.kind == "accelerate":
             act_p1[:, k] = val(f"{b}.accel_mps2", body.accel_mps2, 1)  # type: ignore[attr-defined]
             act_p2[:, k] = val(f"{b}.to_speed_mps", body.to_speed_mps, 1)  # type: ignore[attr-defined]
+        elif action.do.kind == "turn":
+            sign = 1.0 if body.direction == "left" else -1.0  # type: ignore[attr-defined]
+            act_p1[:, k] = sign * val(f"{b}.radius_m", body.radius_m, 10)  # type: ignore[attr-defined]
+            act_p2[:, k] = val(f"{b}.speed_mps", body.speed_mps, 5)  # type: ignore[attr-defined]
         else:  # start_crossing
             cross = body.speed_mps  # type: ignore[attr-defined]
             act_p1[:, k] = (val(f"{b}.speed_mps", cross, 0) if cross is not None
@@ -309,6 +316,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
     return Batch(
         names=tuple(names), groups=tuple(_group(world, a) for a in names),
         static_types=tuple(st.type for st in world.statics), kind=kind, x=x, y=y, v=v,
+        heading=heading,
         length=length, width=width, height=height,
         desired_v=desired, headway=headway, min_gap=min_gap, max_accel=max_accel,
         comfort_decel=comfort, delta=delta, reaction_s=reaction, max_decel=max_decel,

@@ -6,7 +6,10 @@ objects in the line of sight); its IDM command (Treiber, Hennecke & Helbing 2000
 queue and is applied after the driver's reaction time; triggered actions (brake, lane change,
 accelerate, stop, start crossing) and AEB override it; every acceleration is capped by the
 tyre–road friction, |a| ≤ μ·g. Lane changes move laterally on a cosine profile with the heading
-of the kinematic path; pedestrians and cyclists cross at constant speed. Oriented-box collision
+of the kinematic path; a turn follows a 90° arc at constant curvature (heading rate v/R, the
+kinematic bicycle's path) at a speed capped so that v²/R ≤ ½·μ·g, then goes straight on;
+vehicles off the road's axis (turning, or placed with another heading such as oncoming traffic)
+drive their own speed profile without a leader; pedestrians and cyclists cross at constant speed. Oriented-box collision
 checks give a signed penetration; the ego's pairs are scored every step (TTC, MTTC, headway, DRAC,
 distance, time-exposed TTC, PET through each crossing's conflict zone).
 
@@ -305,9 +308,52 @@ def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
         lc_dur[i] = mobil[i, 4]
 
 
+@numba.njit(cache=True, inline="always")
+def _drive_own_path(i, dist, x, y, h, turning, cx, cy, rr, h0) -> None:
+    """Move actor ``i`` by ``dist`` along its own path: the turn's arc (heading rate v/R, the
+    kinematic bicycle's path at constant curvature) until it has turned 90°, then straight."""
+    if turning[i]:
+        sweep = 0.5 * math.pi
+        turned = abs(h[i] - h0[i])
+        step = dist / abs(rr[i])
+        if turned + step >= sweep:
+            rest = (turned + step - sweep) * abs(rr[i])
+            h[i] = h0[i] + math.copysign(sweep, rr[i])
+            x[i] = cx[i] + rr[i] * math.sin(h[i])
+            y[i] = cy[i] - rr[i] * math.cos(h[i])
+            turning[i] = False
+            x[i] += rest * math.cos(h[i])
+            y[i] += rest * math.sin(h[i])
+        else:
+            h[i] += math.copysign(step, rr[i])
+            x[i] = cx[i] + rr[i] * math.sin(h[i])
+            y[i] = cy[i] - rr[i] * math.cos(h[i])
+    else:
+        x[i] += dist * math.cos(h[i])
+        y[i] += dist * math.sin(h[i])
+
+
+@numba.njit(cache=True)
+def _arc_zone(i, zone, cx, cy, rr, h0, length, width, road_w) -> None:
+    """The conflict zone of a turn (for PET): the x-range the arc covers while on the road,
+    across the road's width; NaN if the arc never meets the road."""
+    half = 0.5 * max(length, width) + 0.5
+    lo, hi = math.inf, -math.inf
+    for q in range(33):
+        hq = h0 + math.copysign(0.5 * math.pi * q / 32.0, rr)
+        px = cx + rr * math.sin(hq)
+        py = cy - rr * math.cos(hq)
+        if -half <= py <= road_w + half:
+            lo, hi = min(lo, px), max(hi, px)
+    if lo <= hi:
+        zone[i, 0], zone[i, 1], zone[i, 2], zone[i, 3] = lo - half, hi + half, 0.0, road_w
+    else:
+        zone[i, 0] = math.nan
+
+
 @numba.njit(cache=True)
 def run_batch(
-    kind, x0, y0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
+    kind, x0, y0, h0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
     max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,
     act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
     visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
@@ -346,6 +392,13 @@ def run_batch(
     lc_y1 = np.empty(A)
     lc_t0 = np.empty(A)  # lane-change progress, 0..1
     lc_dur = np.empty(A)
+    turning = np.empty(A, dtype=np.bool_)  # on a turn's arc
+    own_path = np.empty(A, dtype=np.bool_)  # off the road's axis: no car-following
+    turn_cx = np.empty(A)  # arc centre, signed radius (+ left), start heading, target speed
+    turn_cy = np.empty(A)
+    turn_r = np.empty(A)
+    turn_h0 = np.empty(A)
+    turn_v = np.empty(A)
     stopped = np.empty(A, dtype=np.bool_)
     fired = np.empty(K, dtype=np.bool_)
     due = np.empty(K)
@@ -355,7 +408,9 @@ def run_batch(
     z_oth = np.empty((A, 2))
     for r in range(n):
         for i in range(A):
-            x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], 0.0, v0[r, i], 0.0
+            x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], h0[r, i], v0[r, i], 0.0
+            turning[i] = False
+            own_path[i] = h0[r, i] != 0.0
             ln[i], wd[i] = ln0[r, i], wd0[r, i]
             radius[i] = 0.5 * math.hypot(ln[i], wd[i])
             order[i] = i
@@ -435,6 +490,17 @@ def run_batch(
                         lc_t0[i], lc_dur[i] = 0.0, act_p2[r, k]
                     elif ak == 2:  # accelerate
                         mode[i], mode_p1[i], mode_p2[i] = 2, act_p1[r, k], act_p2[r, k]
+                    elif ak == 5:  # turn: a 90° arc from here, centre on the turning side
+                        rr = act_p1[r, k]
+                        turning[i], own_path[i] = True, True
+                        lc_on[i] = False
+                        turn_r[i], turn_h0[i], turn_v[i] = rr, h[i], act_p2[r, k]
+                        turn_cx[i] = x[i] - rr * math.sin(h[i])
+                        turn_cy[i] = y[i] + rr * math.cos(h[i])
+                        if mode[i] != 1:
+                            mode[i] = 4
+                        _arc_zone(i, zone, turn_cx[i], turn_cy[i], rr, h[i], ln[i], wd[i],
+                                  lanes * lane_width)
                     else:  # start crossing: towards the far side of the road
                         mode[i], mode_p1[i] = 3, act_p1[r, k]
                         road_w = lanes * lane_width
@@ -459,6 +525,24 @@ def run_batch(
                 is_vehicle = kind[r, i] < CYCLIST
                 if mode[i] == 3 or not is_vehicle:
                     a[i] = 0.0
+                    continue
+                if own_path[i]:
+                    # off the road's axis (turning, crossing or oncoming): no leader; drive the
+                    # turn's speed (capped by friction on the arc) or the desired speed
+                    if mode[i] == 1:
+                        acc = -mode_p1[i] if v[i] > mode_p2[i] else 0.0
+                    else:
+                        target = turn_v[i] if mode[i] == 4 else desired[r, i]
+                        if turning[i]:
+                            target = min(target, math.sqrt(0.5 * amax * abs(turn_r[i])))
+                        if v[i] > target:  # slow down within about a second
+                            acc = -max(comfort[r, i], v[i] - target)
+                        elif target <= 0.0:
+                            acc = 0.0
+                        else:
+                            acc = max_accel[r, i] * (1.0 - (v[i] / target) ** delta[r, i])
+                        acc = max(acc, -max_decel[r, i])
+                    a[i] = min(max(acc, -amax), amax)
                     continue
                 # perceive the nearest thing ahead in the lane band
                 vis = visibility[r]
@@ -569,6 +653,11 @@ def run_batch(
                     continue
                 v_new = max(v[i] + a[i] * dt, 0.0)
                 dist = 0.5 * (v[i] + v_new) * dt
+                if own_path[i]:
+                    _drive_own_path(i, dist, x, y, h, turning, turn_cx, turn_cy, turn_r,
+                                    turn_h0)
+                    v[i] = v_new
+                    continue
                 x[i] += dist
                 if lc_on[i]:
                     # progress (kept in lc_t0) slows below LC_FULL_SPEED: no sideways moves at rest

@@ -104,6 +104,11 @@ class ActorSpec(StrictModel):
         default=None, description="Or a time gap (s) at the speed of whichever car follows."
     )
     speed_mps: NonNegative | None = Field(default=None, description="Initial speed (m/s).")  # type: ignore[valid-type]
+    heading_deg: float = Field(
+        default=0.0, ge=-180, le=180,
+        description="Initial heading (deg): 0 along the road (+x), 180 the opposite "
+        "direction, 90 across it to the left. Vehicles off the road's axis keep their speed "
+        "profile and do not follow a leader.")
     speed_relative_to: str | None = Field(default=None, description="speed = its speed + delta.")
     speed_delta_mps: RunValue | None = Field(default=None, description="Speed offset (m/s).")
     length_m: Positive | None = Field(default=None, description="Default by type/group.")  # type: ignore[valid-type]
@@ -155,6 +160,17 @@ class CrossAction(StrictModel):
     speed_mps: Positive | None = Field(default=None, description="Default: walk_speed_mps.")  # type: ignore[valid-type]
 
 
+class TurnAction(StrictModel):
+    """A 90° turn on a circular arc (kinematic path: heading rate v/R), then straight on."""
+
+    actor: str = Field(description="The vehicle that turns.")
+    direction: Literal["left", "right"] = Field(description="Turn to its left or right.")
+    radius_m: Positive = Field(default=10.0, description="Arc radius (m).")  # type: ignore[valid-type]
+    speed_mps: Positive = Field(  # type: ignore[valid-type]
+        description="Speed it drives the turn at (m/s), capped so that v²/R stays within half "
+        "the road's friction μ·g.")
+
+
 class DoSpec(StrictModel):
     """Exactly one action."""
 
@@ -163,13 +179,15 @@ class DoSpec(StrictModel):
     accelerate: AccelerateAction | None = None
     stop: BrakeAction | None = None
     start_crossing: CrossAction | None = None
+    turn: TurnAction | None = None
 
     @model_validator(mode="after")
     def _one(self) -> DoSpec:
         given = [k for k in type(self).model_fields if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(
-                "do: needs exactly one of brake, lane_change, accelerate, stop, start_crossing; "
+                "do: needs exactly one of brake, lane_change, accelerate, stop, start_crossing, "
+                "turn; "
                 f"found {', '.join(given) or 'none'}"
             )
         return self

@@ -167,8 +167,9 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
     tau = float(spec.labels.tet_tau_s)
     fog = batch.fog
     out = run_batch(
-        batch.kind, batch.x, batch.y, batch.v, batch.length, batch.width, batch.desired_v,
-        batch.headway, batch.min_gap, batch.max_accel, batch.comfort_decel, batch.delta,
+        batch.kind, batch.x, batch.y, batch.heading, batch.v, batch.length, batch.width,
+        batch.desired_v, batch.headway, batch.min_gap, batch.max_accel, batch.comfort_decel,
+        batch.delta,
         reaction, batch.max_decel, batch.aeb, batch.aeb_ttc, batch.aeb_range, batch.aeb_decel,
         batch.statics, batch.act_kind, batch.act_actor, batch.act_time, batch.act_delay,
         batch.act_p1, batch.act_p2, c.code, c.consts, c.starts, var_kind, var_a, var_b,

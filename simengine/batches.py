@@ -24,7 +24,7 @@ def _rows(columns: Columns) -> int:
 class FrameBatch:
     """Rendered frames: ``images`` (n, height, width, 3) uint8; ``frames`` one row per image
     (``run``, ``t_s``, weather and criticality labels at that time); ``objects`` one row per
-    labeled object (``frame`` = row in ``frames``, class, track id, boxes, visibility)."""
+    labeled object (``frame_row`` = row in ``frames``, class, track id, boxes, visibility)."""
 
     images: np.ndarray
     frames: Columns

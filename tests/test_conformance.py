@@ -35,7 +35,11 @@ from simengine.scenario.yaml_loader import dump_yaml, load_yaml_file
 from tests.conftest import APPROACH
 
 SEED = 20240607
-TEST_EXAMPLES: dict[str, list[Path]] = {"dummy": [APPROACH]}
+TEST_EXAMPLES: dict[str, list[Path]] = {
+    "dummy": [APPROACH],
+    # rain and dusk: frames draw random weather, so other keys give other pixels and points
+    "driving": [Path(__file__).parent / "renderers" / "scenarios" / "camera-night-rain.yaml"],
+}
 """Example scenarios of test-only domains (built-in scenarios are found by their domain:)."""
 
 

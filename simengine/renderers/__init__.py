@@ -10,3 +10,7 @@ from simengine.registry import Registry
 __all__ = ["RENDERERS"]
 
 RENDERERS: Registry = Registry("renderer", group="simengine.renderers")
+RENDERERS.register("camera", "simengine.renderers.camera:CameraRenderer",
+                   description="pybullet camera: RGB, depth, segmentation, occlusion-aware labels")
+RENDERERS.register("lidar", "simengine.renderers.lidar:LidarRenderer",
+                   description="Spinning lidar by ray casting: labeled points, weather dropout")

@@ -160,7 +160,8 @@ def render_runs(
                                               artefacts, meta))
         if progress is not None:
             progress(int(sl[-1]) + 1, len(chosen))
-    files.update(_write_artefacts(storage, plan.name, "", renderer.finalize(parts, info=meta), meta))
+    corpus_wide = renderer.finalize(parts, info=meta)
+    files.update(_write_artefacts(storage, plan.name, "", corpus_wide, meta))
     manifest.renders = [r for r in manifest.renders if r.get("name") != plan.name]
     manifest.renders.append({
         "name": plan.name,

@@ -396,6 +396,8 @@ class _Compiler:
         validated = validate_located(model, options, here, self.problems)
         if validated is None:
             return None
+        if common["every_s"] is None and head.every_s is not None:
+            common = {**common, "every_s": head.every_s}
         return OutputPlan(
             name=out.name or head.name,
             kind="render",
@@ -449,6 +451,9 @@ class PresetHeader(StrictModel):
     name: str = Field(pattern=NAME_PATTERN, description="Preset name (the output folder).")
     description: str | None = Field(default=None, description="What the preset records.")
     renderer: str = Field(description="Registered renderer that records it (simengine list).")
+    every_s: float | None = Field(
+        default=None, gt=0, description="Default frame spacing (s) of outputs using this "
+        "preset; an output's own every_s overrides it.")
 
 
 class _SplitLocator(Locator):
@@ -486,7 +491,7 @@ def _inline_presets(data: dict, spec: ScenarioSpec, plans: Mapping[int, OutputPl
         entry: dict[str, Any] = {"preset": plan.preset, "name": plan.name,
                                  "renderer": plan.renderer}
         for key in ("only_if", "every_s", "frames_if"):
-            value = getattr(out, key)
+            value = getattr(plan if key == "every_s" else out, key)
             if value is not None:
                 entry[key] = value.source if isinstance(value, Expression) else value
         entry.update(plan.options.model_dump(mode="json"))

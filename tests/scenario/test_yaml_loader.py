@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import pytest
@@ -310,10 +309,7 @@ def test_billion_laughs_fails_fast() -> None:
     for prev, cur in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
     bomb = "\n".join(lines) + "\n"
-    start = time.perf_counter()
-    err = refuse(bomb)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 1.0
+    err = refuse(bomb)  # fully expanded it would be 387 M nodes: finishing at all is the test
     assert err.first.message == f"aliases expand to more than {MAX_NODES} nodes"
     assert err.first.line is not None
 

@@ -21,10 +21,12 @@ static objects), in (run, frame) order:
   edge of lane 1, lanes are ``lane_width_m`` wide): ``x_m``, ``y_m`` (box centre),
   ``heading_rad`` (0 along +x, counter-clockwise), ``speed_mps``, ``length_m``, ``width_m``,
   ``height_m``;
-- per frame, usable in ``frames_if``: ``ego_ttc_s``, ``ego_gap_m`` (1e9 when none);
-- per run: ``road_type``, ``lanes``, ``lane_width_m``, and the weather: ``visibility_m``
-  (effective, 1e9 for clear air), ``road_state`` (dry, wet, snow, ice), ``rain_mm_h``,
-  ``snow_mm_h``, ``sun_elevation_deg``, ``temperature_c``, ``wind_mps``.
+- per frame, usable in ``frames_if``: ``ego_ttc_s``, ``ego_gap_m`` (1e9 when none), and
+  ``visibility_m``: the effective visibility where the ego is (fog, rain, snow and fog banks;
+  1e9 for clear air);
+- per run: ``road_type``, ``lanes``, ``lane_width_m``, and the weather: ``road_state`` (dry,
+  wet, snow, ice), ``rain_mm_h``, ``snow_mm_h``, ``sun_elevation_deg``, ``temperature_c``,
+  ``wind_mps``.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ tyre–road friction, |a| ≤ μ·g. Lane changes move laterally on a cosine pro
 of the kinematic path; a turn follows a 90° arc at constant curvature (heading rate v/R, the
 kinematic bicycle's path) at a speed capped so that v²/R ≤ ½·μ·g, then goes straight on;
 vehicles off the road's axis (turning, or placed with another heading such as oncoming traffic)
-drive their own speed profile without a leader; pedestrians and cyclists cross at constant speed. Oriented-box collision
-checks give a signed penetration; the ego's pairs are scored every step (TTC, MTTC, headway, DRAC,
-distance, time-exposed TTC, PET through each crossing's conflict zone).
+drive their own speed profile without a leader; pedestrians and cyclists cross at constant speed.
+Oriented-box collision checks give a signed penetration; the ego's pairs are scored every step
+(TTC, MTTC, headway, DRAC, distance, time-exposed TTC, PET through each crossing's conflict
+zone).
 
 Pure functions over arrays: no Python objects in the loop, no ``fastmath``, no randomness (every
 random quantity was drawn per run before the call), so a run's result depends on nothing but its

@@ -84,6 +84,23 @@ class KernelResult:
             "conflict_type": np.where(finite, conflict, "none").astype(object).ravel(),
         }
 
+    def _ego_visibility_m(self) -> np.ndarray:
+        """(n, steps) effective visibility where the ego is, fog banks included (what a sensor
+        on the ego sees through)."""
+        assert self.traj is not None
+        b = self.batch
+        n, steps = self.traj.shape[:2]
+        if not b.fog[0].shape[1]:
+            return np.repeat(b.visibility_m[:, None], steps, axis=1)
+        from simengine.weather.events import local_visibility_rows_m
+
+        out = np.empty((n, steps))
+        for k in range(steps):
+            out[:, k] = local_visibility_rows_m(
+                np.ascontiguousarray(self.traj[:, k, 0, 0]), (k + 1) * self.dt,
+                b.visibility_m, *b.fog)
+        return out
+
     def scenes(self, runs: np.ndarray) -> dict[str, np.ndarray]:
         """One row per object per frame (actors, then static objects)."""
         assert self.traj is not None and self.pairs is not None
@@ -121,7 +138,7 @@ class KernelResult:
             "height_m": np.where(is_actor, b.height[ridx, ai], 1.5),
             "ego_ttc_s": np.minimum(ego_ttc[ridx, frame], 1e9),
             "ego_gap_m": np.minimum(ego_gap[ridx, frame], 1e9),
-            "visibility_m": np.minimum(b.visibility_m[ridx], 1e9),
+            "visibility_m": np.minimum(self._ego_visibility_m()[ridx, frame], 1e9),
             "group": groups[obj],
             "is_ego": obj == 0,
             "road_type": np.full(len(ridx), self.road_type, dtype=object),

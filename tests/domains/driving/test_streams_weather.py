@@ -99,3 +99,19 @@ def test_pair_summary_is_the_per_run_extreme_of_pair_metrics(tmp_path: Path) -> 
         if not coll:
             assert ttc == by_run[r]
     assert set(summary["conflict_type"]) <= {"rear_end", "crossing", "lane_change", "none"}
+
+
+def test_scenes_visibility_is_local_to_the_ego() -> None:
+    """In fog-bank-highway the sensors on the ego see through the bank only while it is in it."""
+    scn = api.load_scenario("fog-bank-highway")
+    keys = RunKeys.range(0, 0, 4)
+    params = scn.space.from_normal(scn.space.nominal_normals(keys))
+    scenes = next(c.columns for c in scn.domain.simulate(scn, params, keys, frozenset({SCENES}))
+                  if c.stream == SCENES)
+    ego = np.asarray(scenes["is_ego"])
+    vis = np.asarray(scenes["visibility_m"])[ego]
+    assert vis.min() < 500 and vis.max() >= 1e9 - 1  # inside the bank and in clear air
+    per_frame = {}
+    for run, t, v in zip(scenes["run"], scenes["t_s"], scenes["visibility_m"], strict=True):
+        per_frame.setdefault((run, t), set()).add(v)
+    assert all(len(v) == 1 for v in per_frame.values())  # one value per frame

@@ -55,7 +55,8 @@ def problems_of(layout: Path, text: str | bytes, name: str = "bad.yaml") -> tupl
     started = time.perf_counter()
     report = api.validate([path])
     elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"validating took {elapsed:.2f}s"  # a safety bound, not a benchmark
+    # a safety bound against work a file should never cause (expanding a bomb), not a benchmark
+    assert elapsed < 10.0, f"validating took {elapsed:.2f}s"
     return path, report[str(path)]
 
 

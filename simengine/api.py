@@ -27,6 +27,7 @@ from simengine.scenario.scenario import load_scenario as _load_file
 __all__ = [
     "DryRunEstimate",
     "ExpectationResult",
+    "audit",
     "check_expectations",
     "components",
     "dry_run",
@@ -126,6 +127,15 @@ def render(
     from simengine.runner.rerender import render_runs
 
     return render_runs(corpus, runs, output, name=name, force=force, progress=progress)
+
+
+def audit(corpus: str | Path, *, table: str = "transactions", label: str = "is_fraud",
+          max_rows: int = 50_000, seed: int = 0):
+    """Leak audit of a corpus table: the AUC of quick classifiers (5-fold CV) on metadata-only
+    columns and on every single non-label column; returns an AuditReport (``.ok``)."""
+    from simengine.audit import audit_corpus
+
+    return audit_corpus(corpus, table=table, label=label, max_rows=max_rows, seed=seed)
 
 
 @dataclass(frozen=True)

@@ -183,6 +183,16 @@ def schema(domain: str | None) -> None:
     click.echo(json.dumps(api.scenario_schema(domain), indent=2))
 
 
+def _add_commands() -> None:
+    """Commands that live beside their feature (they import only click at load time)."""
+    from simengine.audit.cli import audit
+
+    cli.add_command(audit, name="audit")
+
+
+_add_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the command, turn user errors into located messages and exit codes."""
     from simengine.errors import UserError

@@ -13,6 +13,9 @@ RUNS = 2000
 FEWER_RUNS = {  # a run of these is a whole fleet-year: their label rates settle sooner
     "turbofan-fleet": 300, "bearing-rig": 300, "pump-station": 300,
     "heat-wave-overheating": 300,
+    # one run of these is a whole bank over weeks or months (card-fraud-month: ~1.2 M rows)
+    "card-fraud-month": 8, "ato-mule-ring": 24, "aml-layering-network": 24,
+    "app-scam-wave": 24, "fraud-drift-quarters": 16,
 }
 
 

@@ -21,3 +21,10 @@ DOMAINS.register(
     description="Fleets that wear out and get repaired: simpy plant, degradation physics, "
     "crews and spares, labeled sensor time series.",
 )
+
+DOMAINS.register(
+    "fraud",
+    "simengine.domains.fraud.domain:FraudDomain",
+    description="Banks with fraud and laundering campaigns: ledger-consistent transactions, "
+    "typologies with phases, alerts and investigators, late and noisy observed labels.",
+)

@@ -3,36 +3,48 @@
 Every file is written under a unique temporary name and renamed to its final name, so a killed
 worker or a retried task can never leave a torn file under a final name. Parquet files are
 written with fixed row-group sizes, zstd, and no timestamps, so their bytes depend only on their
-rows.
+rows (encodings: :func:`writer_options`). Categorical columns (:mod:`simengine.categorical`)
+are written as dictionary columns straight from their codes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any
 
 import numpy as np
 
-__all__ = ["ROW_GROUP_ROWS", "Storage", "TableWriter", "to_arrow"]
+__all__ = ["ROW_GROUP_ROWS", "Storage", "TableWriter", "to_arrow", "writer_options"]
 
 ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group: a constant, so bytes never depend on memory or workers."""
 TMP_MARK = ".tmp-"
 
 
-def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | None = None):
+def to_arrow(columns: Mapping[str, Any], metadata: Mapping[str, str] | None = None):
     """A pyarrow Table from numpy columns: object arrays of str become string columns, 2-D
-    arrays fixed-size list columns (a vibration window per row); each field whose name carries
+    arrays fixed-size list columns (a vibration window per row), columns that speak Arrow's
+    ``__arrow_array__`` protocol (a :class:`simengine.categorical.Categorical`: codes and their
+    names) dictionary columns, and pyarrow arrays stay as they are; each field whose name carries
     a unit (``speed_mps``) gets it in its metadata (:func:`simengine.units.unit_of`)."""
     import pyarrow as pa
 
     arrays = {}
     for name, col in columns.items():
+        if isinstance(col, pa.Array | pa.ChunkedArray):
+            arrays[name] = col
+            continue
+        if hasattr(col, "__arrow_array__"):
+            arrays[name] = pa.array(col)
+            continue
         col = np.asarray(col)
         if col.dtype == object:
-            arrays[name] = pa.array(col.tolist(), type=pa.string())
+            arrays[name] = pa.array(col, type=pa.string())
         elif col.ndim == 2:
             flat = pa.array(np.ascontiguousarray(col).reshape(-1))
             arrays[name] = pa.FixedSizeListArray.from_arrays(flat, col.shape[1])
@@ -48,6 +60,50 @@ def to_arrow(columns: Mapping[str, np.ndarray], metadata: Mapping[str, str] | No
     if metadata:
         table = table.replace_schema_metadata({k: str(v) for k, v in metadata.items()})
     return table
+
+
+def writer_options(schema) -> dict[str, Any]:
+    """How every Parquet file of a corpus is encoded (keyword arguments of
+    ``pyarrow.parquet.ParquetWriter``), a function of the schema only.
+
+    zstd throughout. Categorical (dictionary), string and integer columns are dictionary
+    encoded; float columns (sensor values, health) are nearly all distinct, so a dictionary
+    would cost a hash per value and hold every value once: they are written with the
+    BYTE_STREAM_SPLIT encoding instead, which lays out each byte position of the values as its
+    own stream, so zstd squeezes the sign, exponent and leading mantissa bytes and wastes no
+    time on the noisy trailing ones. Statistics (min/max per row group) are kept for every
+    column but the dictionary ones, whose dictionary page already lists their values.
+    """
+    import pyarrow as pa
+
+    def is_float(t) -> bool:
+        return pa.types.is_floating(t) and not pa.types.is_float16(t)
+
+    dictionary = (pa.types.is_dictionary, pa.types.is_string, pa.types.is_large_string,
+                  pa.types.is_integer)
+    return {
+        "compression": "zstd",
+        "use_dictionary": [f.name for f in schema if any(k(f.type) for k in dictionary)],
+        "column_encoding": {f.name: "BYTE_STREAM_SPLIT" for f in schema if is_float(f.type)},
+        "write_statistics": [f.name for f in schema if not pa.types.is_dictionary(f.type)],
+    }
+
+
+class _HashingSink:
+    """A file wrapper that hashes every byte on its way to the file (so a finished Parquet
+    file's sha256 needs no second read)."""
+
+    def __init__(self, fh: Any) -> None:
+        self.fh = fh
+        self.digest = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        self.digest.update(data)
+        return self.fh.write(data)
+
+    def flush(self) -> None:
+        self.fh.flush()
 
 
 class Storage:
@@ -121,7 +177,17 @@ class Storage:
 
 
 class TableWriter:
-    """Streams chunks into one Parquet file in row groups of exactly ROW_GROUP_ROWS rows."""
+    """Streams chunks into one Parquet file in row groups of exactly ROW_GROUP_ROWS rows.
+
+    Row groups are encoded and written by one background thread, in order, while the caller
+    computes the next chunk (pyarrow encodes without holding the GIL), so a domain's synthesis
+    and the Parquet encoding overlap on two cores. At most :data:`IN_FLIGHT` row groups wait,
+    which bounds memory; an error in the thread is raised by the next ``write`` or ``close``.
+    The bytes do not depend on the thread: row groups are written one after another in order.
+    Arrays handed to ``write`` must not be changed afterwards (the thread may still read them).
+    """
+
+    IN_FLIGHT = 2
 
     def __init__(self, storage: Storage, relative: str, metadata: Mapping[str, str]) -> None:
         self.storage = storage
@@ -133,8 +199,11 @@ class TableWriter:
         self._writer: Any = None
         self._tmp: str | None = None
         self._fh: Any = None
+        self._sink: _HashingSink | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        self._queued: deque[Future] = deque()
 
-    def write(self, columns: Mapping[str, np.ndarray]) -> None:
+    def write(self, columns: Mapping[str, Any]) -> None:
         table = to_arrow(columns, self.metadata)
         if table.num_rows == 0:
             return
@@ -155,35 +224,62 @@ class TableWriter:
             fs.makedirs(self.storage.path(self.relative).rsplit("/", 1)[0], exist_ok=True)
             self._tmp = self.storage._tmp(self.relative)
             self._fh = fs.open(self._tmp, "wb")
-            self._writer = pq.ParquetWriter(
-                self._fh, head.schema, compression="zstd", write_statistics=True
-            )
-        self._writer.write_table(head, row_group_size=ROW_GROUP_ROWS)
+            self._sink = _HashingSink(self._fh)
+            self._writer = pq.ParquetWriter(self._sink, head.schema,
+                                            **writer_options(head.schema))
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        while len(self._queued) >= self.IN_FLIGHT:
+            self._queued.popleft().result()
+        assert self._thread is not None
+        self._queued.append(self._thread.submit(self._writer.write_table, head,
+                                                row_group_size=ROW_GROUP_ROWS))
         self._pending = [rest] if rest.num_rows else []
         self._pending_rows = rest.num_rows
 
+    def _drain(self) -> None:
+        """Wait for every queued row group; raises the first error of the thread."""
+        try:
+            while self._queued:
+                self._queued.popleft().result()
+        finally:
+            for f in self._queued:
+                f.cancel()
+            self._queued.clear()
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
+
     def close(self) -> str | None:
         """Finish the file; returns its sha256, or None when no row was written (no file)."""
-        if self._pending_rows:
-            self._flush(self._pending_rows)
+        try:
+            if self._pending_rows:
+                self._flush(self._pending_rows)
+            self._drain()
+        except BaseException:
+            self.abort()
+            raise
         if self._writer is None:
             return None
         self._writer.close()
         self._fh.close()
-        assert self._tmp is not None
+        assert self._tmp is not None and self._sink is not None
         self.storage._commit(self._tmp, self.relative)
-        return self.storage.sha256(self.relative)
+        return self._sink.digest.hexdigest()
 
     def abort(self) -> None:
+        with suppress(Exception):
+            self._drain()
         if self._writer is not None:
             try:
-                self._writer.close()
+                with suppress(Exception):
+                    self._writer.close()
                 self._fh.close()
             finally:
+                self._writer = None
                 self.storage.fs.rm(self._tmp)
 
 
-def write_table(storage: Storage, relative: str, chunks: Iterable[Mapping[str, np.ndarray]],
+def write_table(storage: Storage, relative: str, chunks: Iterable[Mapping[str, Any]],
                 metadata: Mapping[str, str]) -> tuple[int, str | None]:
     """Write chunks to one Parquet file; returns (rows, sha256 or None)."""
     writer = storage.table_writer(relative, metadata)

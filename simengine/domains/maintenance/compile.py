@@ -3,8 +3,9 @@
 Resolves, for one run: the machine list (``pump.0``, ``pump.1``, …), each machine type's time
 grid, the regime of every machine at every step (a fixed profile, or random switching drawn
 from the run's simulation generator), the ambient temperature (weather + heat waves) and the
-resulting ageing rate per step (regime × Arrhenius × Peck) with its running integral, and
-samplers for entity values (a wear parameter per life, a repair time per repair).
+resulting ageing rate per regime and step (regime × Arrhenius × Peck), each machine's running
+integral of it, and samplers for entity values (a wear parameter per life, a repair time per
+repair).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from simengine.domains.maintenance.model import MachineSpec, MaintenanceWorld, RegimeSpec
@@ -62,39 +64,62 @@ def regimes_of(spec: MachineSpec) -> tuple[RegimeSpec, ...]:
 
 @dataclass
 class TypeGrid:
-    """One machine type's grid for one run: step k covers [k·dt_h, (k+1)·dt_h)."""
+    """One machine type's grid for one run: step k covers [k·dt_h, (k+1)·dt_h).
+
+    Everything that depends on a machine only through its regime is a (G, steps) table over the
+    type's G regimes (operating temperature, ageing rate); per machine the grid keeps just its
+    regime at every step and the running integral of its ageing rate."""
 
     dt_h: float
     steps: int
-    regime: np.ndarray      # (count, steps) int64 index into the type's regimes
-    load: np.ndarray        # (count, steps)
-    ambient_c: np.ndarray   # (steps,) at the step's middle
+    regime: np.ndarray        # (count, steps) int32 index into the type's regimes
+    regime_load: np.ndarray   # (G,) load of each regime
+    ambient_c: np.ndarray     # (steps,) at the step's middle
     humidity_pct: float
-    temp_c: np.ndarray      # (count, steps) operating temperature
-    rate: np.ndarray        # (count, steps) effective hours per running hour
-    cum: np.ndarray         # (count, steps + 1) ∫ rate dt from 0 to the step start
+    regime_temp_c: np.ndarray  # (G, steps) operating temperature
+    regime_rate: np.ndarray   # (G, steps) effective hours per running hour
+    cum: np.ndarray           # (count, steps + 1) ∫ rate dt from 0 to the step start
 
     @property
     def t_h(self) -> np.ndarray:
         return np.arange(self.steps) * self.dt_h
 
+    def rate_at(self, i: int, k: int) -> float:
+        """Machine ``i``'s ageing rate during step ``k``."""
+        return float(self.regime_rate[self.regime[i, k], k])
+
     def effective_at(self, i: int, t_h: float) -> float:
         """∫ rate dt from 0 to ``t_h`` for machine ``i`` of the type (extrapolated beyond)."""
         k = min(int(t_h // self.dt_h), self.steps - 1)
-        return float(self.cum[i, k] + self.rate[i, k] * (t_h - k * self.dt_h))
+        return float(self.cum[i, k] + self.rate_at(i, k) * (t_h - k * self.dt_h))
 
     def time_at(self, i: int, effective: float) -> float:
         """Inverse of :meth:`effective_at`: the time at which the integral reaches it."""
         cum = self.cum[i]
         k = int(np.searchsorted(cum, effective, side="right")) - 1
         k = min(max(k, 0), self.steps - 1)
-        return k * self.dt_h + (effective - cum[k]) / self.rate[i, k]
+        return k * self.dt_h + (effective - cum[k]) / self.rate_at(i, k)
+
+
+@numba.njit(cache=True, nogil=True)
+def _integrate(regime: np.ndarray, regime_rate: np.ndarray, dt_h: float) -> np.ndarray:
+    """(count, steps + 1) running integral of each machine's ageing rate (a sequential sum,
+    as ``np.cumsum`` adds)."""
+    count, steps = regime.shape
+    cum = np.empty((count, steps + 1))
+    for i in range(count):
+        acc = 0.0
+        cum[i, 0] = 0.0
+        for k in range(steps):
+            acc = acc + regime_rate[regime[i, k], k] * dt_h
+            cum[i, k + 1] = acc
+    return cum
 
 
 def _schedule(spec: MachineSpec, count: int, t_h: np.ndarray, rng: np.random.Generator
               ) -> np.ndarray:
     op = spec.operation
-    regime = np.zeros((count, t_h.size), dtype=np.int64)
+    regime = np.zeros((count, t_h.size), dtype=np.int32)
     if op is None:
         return regime
     names = [r.name for r in op.regimes]
@@ -108,7 +133,8 @@ def _schedule(spec: MachineSpec, count: int, t_h: np.ndarray, rng: np.random.Gen
         share = np.array([r.share for r in op.regimes], dtype=np.float64)
         blocks = int(math.ceil((t_h[-1] + 1e-9) / op.switch_every_h)) + 1
         drawn = rng.choice(len(names), size=(count, blocks), p=share / share.sum())
-        regime[:] = drawn[:, np.minimum((t_h / op.switch_every_h).astype(np.int64), blocks - 1)]
+        block = np.minimum((t_h / op.switch_every_h).astype(np.int64), blocks - 1)
+        regime = np.ascontiguousarray(drawn.astype(np.int32)[:, block])
     return regime
 
 
@@ -141,20 +167,18 @@ def build_grids(scenario, layout: Layout, params: Mapping[str, np.ndarray], r: i
         loads = np.array([g.load for g in regimes])
         ambient = ambient_temperature_c(t_h + 0.5 * dt_h, mean_c, heat_waves=waves,
                                         **world.ambient)
-        load = loads[regime]
         th = spec.thermal
-        temp = ambient[None, :] + (th.self_heating_c if th else 0.0) * load
-        rate = accel[regime]
+        temp = ambient[None, :] + (th.self_heating_c if th else 0.0) * loads[:, None]
+        rate = np.repeat(accel[:, None], steps, axis=1)
         if th is not None and th.activation_energy_ev > 0:
             rate = rate * arrhenius_factor(temp, activation_energy_ev=th.activation_energy_ev,
                                            reference_c=th.reference_c)
         if th is not None and th.humidity_exponent > 0:
             rate = rate * peck_humidity_factor(humidity, exponent=th.humidity_exponent,
                                                reference_pct=th.reference_humidity_pct)
-        cum = np.zeros((count, steps + 1))
-        np.cumsum(rate * dt_h, axis=1, out=cum[:, 1:])
-        grids.append(TypeGrid(dt_h, steps, regime, load, ambient, humidity, temp,
-                              np.ascontiguousarray(rate, dtype=np.float64), cum))
+        rate = np.ascontiguousarray(rate, dtype=np.float64)
+        grids.append(TypeGrid(dt_h, steps, regime, loads, ambient, humidity, temp, rate,
+                              _integrate(regime, rate, dt_h)))
     return grids
 
 

@@ -26,7 +26,10 @@ Streams:
   ``rul_p90_h``; Weibull residual life at its virtual age, inverse Gaussian for Wiener
   wear, exact for deterministic models, NaN for Gamma wear; effective hours at the current
   ageing rate), ``sensor_fault`` (none, drift, stuck, dropout, spike) and
-  ``sensor_fault_channel``;
+  ``sensor_fault_channel``. ``machine``, ``split``, ``regime``, ``fault_mode``,
+  ``sensor_fault`` and ``sensor_fault_channel`` are categorical (Parquet dictionary) columns
+  whose categories are every value the scenario can produce; the stream comes in chunks of
+  whole machines (about 131,072 rows), machine after machine, each in time order;
 - ``events`` — failures, alarms, age limits, restarts, cascade starts and ends;
 - ``maintenance_log`` — one row per part maintained (action, request/start/end, waits, repair
   time, virtual age before and after);
@@ -96,7 +99,7 @@ class MaintenanceDomain(Domain):
         from simengine.domains.maintenance.streams import (
             event_table,
             log_table,
-            timeseries_table,
+            timeseries_chunks,
             vibration_table,
         )
         from simengine.weather import weather_state
@@ -105,15 +108,16 @@ class MaintenanceDomain(Domain):
         layout = layout_of(scenario)
         weather = weather_state(params, n, scenario.spec.weather)
         splits = machine_splits(scenario.spec.split, keys, layout.machines)
+        split_names = tuple(scenario.spec.split)
         rows: list[dict[str, float]] = []
         for r in range(n):
             run = int(keys.runs[r])
-            res = simulate_run(scenario, layout, params, keys, r, weather,
-                               closed_form="timeseries" in record)
+            res = simulate_run(scenario, layout, params, keys, r, weather)
             rows.append(res.outcomes)
             if "timeseries" in record:
-                yield Chunk("timeseries", timeseries_table(scenario, layout, res, keys, r,
-                                                           splits[r], params))
+                for columns in timeseries_chunks(scenario, layout, res, keys, r, splits[r],
+                                                 split_names, params):
+                    yield Chunk("timeseries", columns)
             if "events" in record:
                 yield Chunk("events", event_table(scenario, layout, res, run))
             if "maintenance_log" in record:

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "PHI_RANGE",
     "accelerated_weibull_cdf",
+    "ig_quantile_table",
     "inverse_gaussian_mean",
     "inverse_gaussian_quantile",
     "paris_cycles_to_critical",
@@ -59,12 +61,12 @@ def inverse_gaussian_quantile(distance: Any, p: float, *, drift: Any, sigma: Any
     error below 1e-4) instead of root-finding for every row."""
     d = np.asarray(distance, dtype=np.float64)
     mean = d / drift
-    phi = np.clip(d * drift / np.asarray(sigma, dtype=np.float64) ** 2, *_PHI_RANGE)
-    grid, table = _ig_table(float(p))
+    phi = np.clip(d * drift / np.asarray(sigma, dtype=np.float64) ** 2, *PHI_RANGE)
+    grid, table = ig_quantile_table(float(p))
     return mean * np.interp(np.log(phi), grid, table)
 
 
-_PHI_RANGE = (1e-2, 1e7)
+PHI_RANGE = (1e-2, 1e7)
 
 
 def _ig_cdf(t: np.ndarray, phi: np.ndarray) -> np.ndarray:
@@ -77,9 +79,9 @@ def _ig_cdf(t: np.ndarray, phi: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _ig_table(p: float) -> tuple[np.ndarray, np.ndarray]:
+def ig_quantile_table(p: float) -> tuple[np.ndarray, np.ndarray]:
     """Q_p(φ) on the grid, by vectorised bisection in log t (60 halvings: exact to rounding)."""
-    log_phi = np.linspace(np.log(_PHI_RANGE[0]), np.log(_PHI_RANGE[1]), 4001)
+    log_phi = np.linspace(np.log(PHI_RANGE[0]), np.log(PHI_RANGE[1]), 4001)
     phi = np.exp(log_phi)
     lo, hi = np.full(phi.size, -40.0), np.full(phi.size, 40.0)
     for _ in range(60):

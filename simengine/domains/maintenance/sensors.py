@@ -23,30 +23,37 @@ SPIKE_PROBABILITY = 0.2
 """Project choice: a fifth of the samples inside a spike episode carry a spike."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def channel_values(up: np.ndarray, load: np.ndarray, ambient_c: np.ndarray,
-                   damage: np.ndarray, regime: np.ndarray, base: np.ndarray,
+                   health: np.ndarray, regime: np.ndarray, base: np.ndarray,
                    per_load: np.ndarray, per_ambient: np.ndarray, per_damage: np.ndarray,
                    per_regime: np.ndarray, noise_std: np.ndarray, normals: np.ndarray
                    ) -> np.ndarray:
-    """(rows, K) channel values. ``up``, ``load``, ``ambient_c``, ``regime``: (rows,);
-    ``damage`` (rows, C); coefficients (K,), per_damage (K, C), per_regime (K, G);
-    ``normals`` (rows, K) standard normals."""
+    """(K, rows) channel values, one contiguous row per channel, for rows in (machine, step)
+    order. ``up``, ``regime``: (rows,); ``load`` (G,) each regime's load; ``ambient_c``
+    (steps,), the same for every machine; ``health`` (C, rows) part healths clipped to [0, 1];
+    coefficients (K,), per_damage (K, C), per_regime (K, G); ``normals`` (rows, K) standard
+    normals."""
     rows = up.shape[0]
+    steps = ambient_c.shape[0]
     n_channels = base.shape[0]
-    n_parts = damage.shape[1]
-    out = np.empty((rows, n_channels))
-    for r in range(rows):
-        amb = ambient_c[r] - AMBIENT_REFERENCE_C
-        for j in range(n_channels):
-            v = base[j] + per_ambient[j] * amb + noise_std[j] * normals[r, j]
-            if up[r]:
-                v += per_load[j] * load[r] + per_regime[j, regime[r]]
-                for c in range(n_parts):
-                    d = damage[r, c]
-                    if d > 0.0:
-                        v += per_damage[j, c] * min(d, 1.0)
-            out[r, j] = v
+    n_parts = health.shape[0]
+    out = np.empty((n_channels, rows))
+    for first in range(0, rows, steps):  # one machine at a time: its step k is row first + k
+        for k in range(steps):
+            r = first + k
+            amb = ambient_c[k] - AMBIENT_REFERENCE_C
+            running = up[r]
+            g = regime[r]
+            for j in range(n_channels):
+                v = base[j] + per_ambient[j] * amb + noise_std[j] * normals[r, j]
+                if running:
+                    v += per_load[j] * load[g] + per_regime[j, g]
+                    for c in range(n_parts):
+                        d = 1.0 - health[c, r]
+                        if d > 0.0:
+                            v += per_damage[j, c] * min(d, 1.0)
+                out[j, r] = v
     return out
 
 

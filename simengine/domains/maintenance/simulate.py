@@ -16,7 +16,7 @@ import numpy as np
 
 from simengine.domains.maintenance.compile import EntityDraw, Layout, TypeGrid, build_grids
 from simengine.domains.maintenance.plant import PlantRecord, simulate_plant
-from simengine.domains.maintenance.synth import TypeState, type_state
+from simengine.domains.maintenance.synth import TypeRecord, last_rate, type_record, type_summary
 from simengine.sampling.keys import Purpose, RunKeys, name_slot
 
 __all__ = [
@@ -41,24 +41,25 @@ def stream_rng(keys: RunKeys, run: int, sub: int) -> np.random.Generator:
 
 
 def machine_splits(fractions: Mapping[str, float], keys: RunKeys, machines: int) -> np.ndarray:
-    """(runs, machines) split names, a pure function of (seed, run, machine): a machine's rows
-    are never spread over splits, whatever the batch."""
+    """(runs, machines) split codes (indices into ``fractions``' names), a pure function of
+    (seed, run, machine): a machine's rows are never spread over splits, whatever the batch."""
     names = list(fractions)
     p = np.array([fractions[k] for k in names], dtype=np.float64)
     edges = np.cumsum(p)
     edges[int(np.flatnonzero(p > 0)[-1]):] = np.inf
     u = keys.uniforms(Purpose.SPLIT, machines, slot=name_slot("maintenance.machine"))
-    return np.asarray(names, dtype=object)[np.searchsorted(edges, u, side="right")]
+    return np.searchsorted(edges, u, side="right").astype(np.int32)
 
 
 @dataclass
 class RunResult:
-    """One run: its outcome values, plant record, grids and per-type states."""
+    """One run: its outcome values, plant record, and per machine type its grid and its part
+    of the record as flat arrays."""
 
     outcomes: dict[str, float]
     record: PlantRecord
     grids: list[TypeGrid]
-    states: list[TypeState]
+    records: list[TypeRecord]
 
 
 def _downtime(record: PlantRecord, horizon: float) -> np.ndarray:
@@ -83,7 +84,7 @@ def _max_concurrent(log: list[dict]) -> int:
 
 
 def _first_failure(record: PlantRecord, layout: Layout, grids: list[TypeGrid],
-                   states: list[TypeState]) -> float:
+                   records: list[TypeRecord]) -> float:
     fails = [e[0] for e in record.events if e[2] == "failure"]
     if fails:
         return min(fails)
@@ -93,9 +94,8 @@ def _first_failure(record: PlantRecord, layout: Layout, grids: list[TypeGrid],
         if math.isfinite(rec.t1_h):
             continue
         t = layout.machine_type[rec.machine]
-        st = states[t]
-        i = int(np.flatnonzero(st.machines == rec.machine)[0])
-        rate = max(float(st.rate[i, -1]), 1e-12)
+        i = int(layout.machine_index[rec.machine])
+        rate = max(last_rate(records[t], grids[t], i), 1e-12)
         age = float(np.max(_age_at_end(record, rec)))
         best = min(best, horizon + rec.life.remaining_mean_tau_h(age) / rate)
     return best
@@ -107,26 +107,27 @@ def _age_at_end(record: PlantRecord, rec) -> float:
 
 
 def simulate_run(scenario, layout: Layout, params: Mapping[str, np.ndarray], keys: RunKeys,
-                 r: int, weather, *, closed_form: bool = False) -> RunResult:
+                 r: int, weather) -> RunResult:
     """Simulate row ``r`` of the batch."""
     world = scenario.spec.world
     run = int(keys.runs[r])
     rng = keys.generator(run, Purpose.SIMULATION)
     grids = build_grids(scenario, layout, params, r, rng, weather)
     record = simulate_plant(world, layout, grids, EntityDraw(params, r, rng), rng)
-    states = [type_state(record, layout, g, t, closed_form=closed_form)
-              for t, g in enumerate(grids)]
+    records = [type_record(record, layout, g, t) for t, g in enumerate(grids)]
     horizon = layout.horizon_h
     down = _downtime(record, horizon)
     production = np.array([world.machines[layout.types[t]].production_per_h
                            for t in layout.machine_type])
-    first = _first_failure(record, layout, grids, states)
+    first = _first_failure(record, layout, grids, records)
     overheat = 0.0
-    for t, (g, st) in enumerate(zip(grids, states, strict=True)):
+    healths = []
+    for t, (g, rec) in enumerate(zip(grids, records, strict=True)):
         th = world.machines[layout.types[t]].thermal
-        if th is not None:
-            overheat += float(((g.temp_c > th.max_temperature_c) & st.up).sum()) * g.dt_h
-    healths = [float(np.min(st.health)) for st in states]
+        lowest, hot_h = type_summary(rec, g, len(layout.components[t]),
+                                     th.max_temperature_c if th is not None else None)
+        healths.append(lowest)
+        overheat += hot_h
     log = record.log
     outcomes = {
         "failures": sum(1 for e in record.events if e[2] == "failure"),
@@ -144,4 +145,4 @@ def simulate_run(scenario, layout: Layout, params: Mapping[str, np.ndarray], key
         "overheat_h": overheat,
         "max_ambient_c": float(max(g.ambient_c.max() for g in grids)),
     }
-    return RunResult(outcomes, record, grids, states)
+    return RunResult(outcomes, record, grids, records)

@@ -2,138 +2,171 @@
 
 Every table of a scenario has the same columns in every chunk (the union over machine types;
 NaN where a type lacks a channel, setting or part), so chunks stream into one Parquet file.
+The ``timeseries`` comes in chunks of about :data:`CHUNK_ROWS` rows (whole machines), built by
+Numba kernels from the plant record; its label columns with few values (machine, split, regime,
+fault mode, sensor fault) are :class:`~simengine.categorical.Categorical` codes whose categories
+are the scenario's, the same in every chunk.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
+from simengine.categorical import Categorical
 from simengine.domains.maintenance.compile import EntityDraw, Layout, regimes_of
+from simengine.domains.maintenance.labels import row_labels
 from simengine.domains.maintenance.sensors import FAULT_KINDS, channel_values, inject_faults
 from simengine.domains.maintenance.simulate import FAULTS, NOISE, VIBRATION, RunResult, stream_rng
+from simengine.domains.maintenance.synth import block_state, blocks
 from simengine.domains.maintenance.vibration import BEARING_FAULTS, window
 from simengine.units import UNITS, unit_of
 
-__all__ = ["UNITS", "Columns", "event_table", "log_table", "timeseries_table", "unit_of",
-           "vibration_table"]
+__all__ = ["CHUNK_ROWS", "UNITS", "Columns", "event_table", "log_table", "timeseries_chunks",
+           "unit_of", "vibration_table"]
 
-
+CHUNK_ROWS = 1 << 17
+"""Rows per ``timeseries`` chunk (rounded to whole machines): two Parquet row groups."""
+NO_FAULT = "none"
 
 
 @dataclass(frozen=True)
 class Columns:
-    """The scenario-wide column sets of the timeseries."""
+    """The scenario-wide column sets and categories of the timeseries."""
 
     channels: tuple[str, ...]
     settings: tuple[str, ...]
     components: tuple[str, ...]
+    regimes: tuple[str, ...]
+    faults: tuple[str, ...]
 
     @classmethod
     def of(cls, world) -> Columns:
-        channels, settings = {}, {}
+        channels, settings, regimes = {}, {}, {}
         for m in world.machines.values():
             channels.update(dict.fromkeys(m.sensors))
             for g in regimes_of(m):
                 settings.update(dict.fromkeys(g.settings))
-        return cls(tuple(channels), tuple(settings), tuple(world.components))
+                regimes[g.name] = None
+        faults = dict.fromkeys([NO_FAULT, *(c.fault for c in world.components.values())])
+        return cls(tuple(channels), tuple(settings), tuple(world.components), tuple(regimes),
+                   tuple(faults))
 
 
-def _strings(values: list[str], index: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=object)[index]
+@dataclass(frozen=True)
+class _TypeTables:
+    """Per machine type: lookups from its own indices to scenario-wide columns and codes."""
+
+    regime_code: np.ndarray     # (G,) own regime → index into Columns.regimes
+    settings: np.ndarray        # (n_settings, G) setting values (NaN where not set)
+    onset: np.ndarray           # (C,) onset_health of each part
+    fault_code: np.ndarray      # (C,) part → index into Columns.faults
+    channel_code: np.ndarray    # (K + 1,) own channel (K: none) → index into ["", *channels]
+    fault_std: np.ndarray       # (K,) a channel's scale for sensor faults (noise std, or 1)
+    coefficients: tuple[np.ndarray, ...]  # base, per_load, per_ambient, per_damage,
+    #                                       per_regime, noise_std
+
+    @classmethod
+    def of(cls, world, spec, comps: tuple[str, ...], cols: Columns) -> _TypeTables:
+        regimes = regimes_of(spec)
+        names = [x.name for x in regimes]
+        settings = np.array([[x.settings.get(name, np.nan) for x in regimes]
+                             for name in cols.settings], dtype=np.float64).reshape(-1, len(names))
+        sensors = list(spec.sensors.values())
+        base, per_load, per_amb, noise = (np.array([getattr(x, f) for x in sensors],
+                                                   dtype=np.float64)
+                                          for f in ("base", "per_load", "per_ambient",
+                                                    "noise_std"))
+        per_damage = np.zeros((len(sensors), len(comps)))
+        per_regime = np.zeros((len(sensors), len(names)))
+        for j, x in enumerate(sensors):
+            for c, v in x.per_damage.items():
+                per_damage[j, comps.index(c)] = v
+            for g, v in x.per_regime.items():
+                per_regime[j, names.index(g)] = v
+        own = list(spec.sensors)
+        return cls(
+            regime_code=np.array([cols.regimes.index(n) for n in names], dtype=np.int32),
+            settings=settings,
+            onset=np.array([world.components[c].onset_health for c in comps]),
+            fault_code=np.array([cols.faults.index(world.components[c].fault) for c in comps],
+                                dtype=np.int32),
+            channel_code=np.array([cols.channels.index(n) + 1 for n in own] + [0],
+                                  dtype=np.int32),
+            fault_std=np.array([x.noise_std or 1.0 for x in sensors], dtype=np.float64),
+            coefficients=(base, per_load, per_amb, per_damage, per_regime, noise),
+        )
 
 
-def timeseries_table(scenario, layout: Layout, res: RunResult, keys, r: int,
-                     splits: np.ndarray, params) -> dict[str, np.ndarray]:
-    """One row per machine and step: state, channels, labels."""
+def timeseries_chunks(scenario, layout: Layout, res: RunResult, keys, r: int,
+                      splits: np.ndarray, split_names: tuple[str, ...], params
+                      ) -> Iterator[dict[str, object]]:
+    """One row per machine and step: state, channels, labels; in chunks of whole machines
+    (machine by machine in layout order, each machine's steps in time order). ``splits``
+    (machines,): each machine's index into ``split_names``."""
     world = scenario.spec.world
     cols = Columns.of(world)
     run = int(keys.runs[r])
     noise_rng, fault_rng = stream_rng(keys, run, NOISE), stream_rng(keys, run, FAULTS)
     cap = scenario.spec.labels.rul_cap_h
-    parts: list[dict[str, np.ndarray]] = []
-    for t, (g, st) in enumerate(zip(res.grids, res.states, strict=True)):
+    for t, (g, rec) in enumerate(zip(res.grids, res.records, strict=True)):
         spec = world.machines[layout.types[t]]
         comps = layout.components[t]
-        regimes = regimes_of(spec)
-        count, steps = st.up.shape
-        rows = count * steps
-        health = np.clip(st.health, 0.0, 1.0).reshape(rows, len(comps))
-        worst = np.argmin(health, axis=1)
-        onset = np.array([world.components[c].onset_health for c in comps])
-        faulty = health[np.arange(rows), worst] < onset[worst]
-        faults = [world.components[c].fault for c in comps]
-        fault_mode = np.where(faulty, _strings(faults, worst), "none").astype(object)
-        prev = np.roll(faulty.reshape(count, steps), 1, axis=1)
-        prev[:, 0] = False
-        rul = st.rul_h.reshape(rows, len(comps))
-        first = np.argmin(rul, axis=1)
-        closed = st.rul_closed.reshape(rows, len(comps), 4)[np.arange(rows), worst]
-        out: dict[str, np.ndarray] = {
-            "run": np.full(rows, run, dtype=np.int64),
-            "machine": np.repeat(np.asarray(layout.names, dtype=object)[st.machines], steps),
-            "split": np.repeat(splits[st.machines], steps),
-            "t_h": np.tile(g.t_h, count),
-            "running": st.up.ravel(),
-            "regime": _strings([x.name for x in regimes], g.regime.ravel()),
-        }
-        table = {x.name: x.settings for x in regimes}
-        for name in cols.settings:
-            vals = np.array([table[x.name].get(name, np.nan) for x in regimes])
-            out[name] = vals[g.regime.ravel()]
-        out["ambient_c"] = np.tile(g.ambient_c, count)
-        values = _channels(spec, comps, regimes, g, st, health, noise_rng)
-        std = np.array([s.noise_std or 1.0 for s in spec.sensors.values()])
-        code = np.zeros(rows, dtype=np.int64)
-        chan = np.full(rows, -1, dtype=np.int64)
-        if spec.sensor_faults is not None and values.shape[1]:
-            sf = spec.sensor_faults
-            draw = EntityDraw(params, r, fault_rng)
-            code, chan = inject_faults(values, np.arange(rows).reshape(count, steps), g.t_h, sf,
-                                       std, layout.horizon_h, fault_rng,
-                                       lambda sf=sf, draw=draw: draw(sf.duration_h))
+        tab = _TypeTables.of(world, spec, comps, cols)
         own = list(spec.sensors)
-        for name in cols.channels:
-            out[name] = values[:, own.index(name)] if name in own else np.full(rows, np.nan)
-        out["health"] = health.min(axis=1)
-        for name in cols.components:
-            out[f"health_{name}"] = (health[:, comps.index(name)] if name in comps
-                                     else np.full(rows, np.nan))
-        out["fault_mode"] = fault_mode
-        out["fault_onset"] = faulty & ~prev.ravel()
-        out["rul_h"] = np.minimum(rul[np.arange(rows), first], cap)
-        out["rul_censored"] = st.censored.reshape(rows, len(comps))[np.arange(rows), first]
-        for q, name in enumerate(("rul_mean_h", "rul_p10_h", "rul_p50_h", "rul_p90_h")):
-            out[name] = closed[:, q] / 1.0
-        out["sensor_fault"] = _strings(list(FAULT_KINDS), code)
-        out["sensor_fault_channel"] = np.where(
-            chan >= 0, _strings([*own, ""], np.where(chan >= 0, chan, len(own))), "").astype(
-            object)
-        parts.append(out)
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-
-
-def _channels(spec, comps, regimes, g, st, health, rng) -> np.ndarray:
-    names = list(spec.sensors)
-    n_channels, n_parts, n_regimes = len(names), len(comps), len(regimes)
-    count, steps = st.up.shape
-    rows = count * steps
-    base, per_load, per_amb, noise = (np.array([getattr(s, f) for s in spec.sensors.values()],
-                                               dtype=np.float64).reshape(n_channels)
-                                      for f in ("base", "per_load", "per_ambient", "noise_std"))
-    per_damage = np.zeros((n_channels, n_parts))
-    per_regime = np.zeros((n_channels, n_regimes))
-    gnames = [x.name for x in regimes]
-    for j, s in enumerate(spec.sensors.values()):
-        for c, v in s.per_damage.items():
-            per_damage[j, comps.index(c)] = v
-        for x, v in s.per_regime.items():
-            per_regime[j, gnames.index(x)] = v
-    normals = rng.standard_normal((rows, n_channels))
-    return channel_values(st.up.ravel(), g.load.ravel(), np.tile(g.ambient_c, count),
-                          1.0 - health, g.regime.ravel(), base, per_load, per_amb, per_damage,
-                          per_regime, noise, normals)
+        sf = spec.sensor_faults if own else None
+        draw = EntityDraw(params, r, fault_rng)
+        spans = blocks(rec.count, g.steps, CHUNK_ROWS)
+        normals = np.empty(((spans[0][1] - spans[0][0]) * g.steps, len(own)))  # reused
+        for i0, i1 in spans:
+            n, rows = i1 - i0, (i1 - i0) * g.steps
+            st = block_state(rec, g, len(comps), i0, i1)
+            lab = row_labels(st, rec, g.steps, tab.onset, cap)
+            regime = g.regime[i0:i1].ravel()
+            noise = noise_rng.standard_normal(out=normals[:rows])
+            values = channel_values(st.up, g.regime_load, g.ambient_c, lab.parts, regime,
+                                    *tab.coefficients, noise)
+            code = np.zeros(rows, dtype=np.int32)
+            chan = np.full(rows, len(own), dtype=np.int64)
+            if sf is not None:
+                fault, channel = inject_faults(values.T, np.arange(rows).reshape(n, g.steps),
+                                               g.t_h, sf, tab.fault_std, layout.horizon_h,
+                                               fault_rng,
+                                               lambda sf=sf, draw=draw: draw(sf.duration_h))
+                code[:] = fault
+                chan = np.where(channel >= 0, channel, len(own))
+            out: dict[str, object] = {
+                "run": np.full(rows, run, dtype=np.int64),
+                "machine": Categorical(np.repeat(rec.machines[i0:i1].astype(np.int32),
+                                                 g.steps), layout.names),
+                "split": Categorical(np.repeat(splits[rec.machines[i0:i1]], g.steps),
+                                     split_names),
+                "t_h": np.tile(g.t_h, n),
+                "running": st.up,
+                "regime": Categorical(tab.regime_code[regime], cols.regimes),
+            }
+            for s, name in enumerate(cols.settings):
+                out[name] = tab.settings[s][regime]
+            out["ambient_c"] = np.tile(g.ambient_c, n)
+            for name in cols.channels:
+                out[name] = values[own.index(name)] if name in own else np.full(rows, np.nan)
+            out["health"] = lab.health
+            for name in cols.components:
+                out[f"health_{name}"] = (lab.parts[comps.index(name)] if name in comps
+                                         else np.full(rows, np.nan))
+            out["fault_mode"] = Categorical(np.where(lab.faulty, tab.fault_code[lab.worst], 0),
+                                            cols.faults)
+            out["fault_onset"] = lab.onset
+            out["rul_h"] = lab.rul_h
+            out["rul_censored"] = lab.censored
+            for q, name in enumerate(("rul_mean_h", "rul_p10_h", "rul_p50_h", "rul_p90_h")):
+                out[name] = lab.closed[q]
+            out["sensor_fault"] = Categorical(code, FAULT_KINDS)
+            out["sensor_fault_channel"] = Categorical(tab.channel_code[chan],
+                                                      ("", *cols.channels))
+            yield out
 
 
 def event_table(scenario, layout: Layout, res: RunResult, run: int) -> dict[str, np.ndarray]:
@@ -177,7 +210,7 @@ def vibration_table(scenario, layout: Layout, res: RunResult, run: int, keys
     rng = stream_rng(keys, run, VIBRATION)
     rows: list[tuple] = []
     waves: list[np.ndarray] = []
-    for t, (g, st) in enumerate(zip(res.grids, res.states, strict=True)):
+    for t, (g, rec) in enumerate(zip(res.grids, res.records, strict=True)):
         spec = world.machines[layout.types[t]]
         vib = spec.vibration
         comps = layout.components[t]
@@ -186,11 +219,12 @@ def vibration_table(scenario, layout: Layout, res: RunResult, run: int, keys
             continue
         every = max(int(round(vib.every_h / g.dt_h)), 1)
         shaft_hz = spec.shaft_speed_rpm / 60.0
-        for i in range(st.up.shape[0]):
+        for i in range(rec.count):
+            st = block_state(rec, g, len(comps), i, i + 1)
             for k in range(0, g.steps, every):
-                if not st.up[i, k]:
+                if not st.up[k]:
                     continue
-                h = np.clip(st.health[i, k], 0.0, 1.0)
+                h = np.clip(st.health[k], 0.0, 1.0)
                 faults = [(world.components[comps[c]].fault, 1.0 - h[c],
                            world.components[comps[c]].bearing) for c in bearing]
                 waves.append(window(rng, rate_hz=vib.rate_hz, window_s=vib.window_s,
@@ -199,9 +233,9 @@ def vibration_table(scenario, layout: Layout, res: RunResult, run: int, keys
                                     impulse_g=vib.impulse_g, slip=vib.slip, noise_g=vib.noise_g))
                 c = bearing[int(np.argmin(h[bearing]))]
                 present = h[c] < world.components[comps[c]].onset_health
-                rows.append((layout.names[st.machines[i]], g.t_h[k], vib.rate_hz,
+                rows.append((layout.names[rec.machines[i]], g.t_h[k], vib.rate_hz,
                              float(h[c]), world.components[comps[c]].fault if present else "none",
-                             float(min(st.rul_h[i, k, bearing].min(), 1e9))))
+                             float(min(st.rul_h[k, bearing].min(), 1e9))))
     if not rows:
         return None
     length = max(w.size for w in waves)

@@ -52,7 +52,7 @@ def defect_frequency_hz(fault: str, shaft_hz: float, geometry: BearingSpec | Non
     return table[fault]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _window(rate_hz: float, n: int, t0_s: float, shaft_hz: float, freq: np.ndarray,
             mod_hz: np.ndarray, mod_kind: np.ndarray, amp_g: np.ndarray, slip: float,
             resonance_hz: float, damping: float, noise: np.ndarray, jitter: np.ndarray

@@ -1,0 +1,1 @@
+"""Fraud and AML: simulated banks with composable fraud and laundering campaigns."""

@@ -1,0 +1,142 @@
+"""The recorded tables of one run: transactions, accounts, campaigns, alerts.
+
+Money columns are in currency units (``amount``; balances before/after of both sides, NaN for
+the external counterparties, whose balances are not tracked). Ids are the population's random
+ids. Label columns of ``transactions``: ``is_fraud``, ``typology``, ``campaign_id`` (-1: none),
+``phase``, ``parent_txn_id`` (the causal parent, -1: none), ``confirmed_fraud`` and
+``observed_time_s`` (what the bank knows by the horizon, and since when; NaN: never).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from simengine.domains.fraud.codes import CHANNELS, PHASES, ROLES, RULES, TYPOLOGIES
+from simengine.domains.fraud.population import EXTERNALS, Population
+from simengine.domains.fraud.synth import Posted
+from simengine.domains.fraud.typologies.base import Events
+from simengine.domains.fraud.world import OUTCOMES
+
+__all__ = ["LABEL_COLUMNS", "account_table", "alert_table", "campaign_table", "category",
+           "transaction_table"]
+
+LABEL_COLUMNS = ("is_fraud", "typology", "campaign_id", "phase", "parent_txn_id",
+                 "confirmed_fraud", "observed_time_s")
+"""Columns of ``transactions`` that are labels (the leak audit never uses them as features)."""
+
+
+def category(names: Sequence[str], codes: np.ndarray) -> np.ndarray:
+    """A string column from small integer codes."""
+    try:
+        from simengine.categorical import categorical
+    except ImportError:
+        return np.asarray(list(names), dtype=object)[np.asarray(codes, dtype=np.int64)]
+    return categorical(codes, tuple(names))
+
+
+def _money(cents: np.ndarray, external: np.ndarray | None = None) -> np.ndarray:
+    out = cents / 100.0
+    if external is not None:
+        out[external] = np.nan
+    return out
+
+
+def transaction_table(run: int, p: Posted, pop: Population, events: Events,
+                      campaign_id: np.ndarray, observed_s: np.ndarray,
+                      fp_ids: np.ndarray, fp_time_s: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per posted transaction of a window, with labels. ``observed_s`` per event;
+    ``fp_ids``/``fp_time_s`` (sorted by id) the legitimate rows confirmed by a review."""
+    n = len(p)
+    e = p.event
+    fraud = e >= 0
+    ev = np.maximum(e, 0)
+    has = events.t_s.size > 0
+
+    def of_event(values: np.ndarray, empty, dtype) -> np.ndarray:
+        return np.where(fraud, values[ev], empty).astype(dtype) if has else np.full(n, empty,
+                                                                                   dtype)
+
+    camp = np.where(fraud, campaign_id[events.campaign[ev]] if has else -1, -1)
+    parent_event = of_event(events.parent, -1, np.int64)
+    parent = np.where(parent_event >= 0, events.txn_id[np.maximum(parent_event, 0)] if has
+                      else -1, -1)
+    observed = of_event(observed_s, np.nan, np.float64)
+    if fp_ids.size:
+        pos = np.minimum(np.searchsorted(fp_ids, p.txn_id), fp_ids.size - 1)
+        fp = ~fraud & (fp_ids[pos] == p.txn_id)
+        observed = np.where(fp, fp_time_s[pos], observed)
+    src_ext, dst_ext = p.src >= pop.internal, p.dst >= pop.internal
+    return {
+        "run": np.full(n, run, dtype=np.int64),
+        "txn_id": p.txn_id,
+        "timestamp_s": np.floor(p.t_s).astype(np.int64),
+        "src_account": pop.account_id[p.src],
+        "dst_account": pop.account_id[p.dst],
+        "amount": _money(p.cents),
+        "channel": category(CHANNELS, p.channel),
+        "mcc": p.mcc,
+        "approved": p.approved,
+        "new_device": p.new_device,
+        "src_balance_before": _money(p.src_before, src_ext),
+        "src_balance_after": _money(p.src_after, src_ext),
+        "dst_balance_before": _money(p.dst_before, dst_ext),
+        "dst_balance_after": _money(p.dst_after, dst_ext),
+        "is_fraud": fraud,
+        "typology": category(TYPOLOGIES, of_event(events.typology, 0, np.int64)),
+        "campaign_id": camp.astype(np.int64),
+        "phase": category(PHASES, of_event(events.phase, 0, np.int64)),
+        "parent_txn_id": parent.astype(np.int64),
+        "confirmed_fraud": ~np.isnan(observed),
+        "observed_time_s": observed,
+    }
+
+
+def account_table(run: int, pop: Population, roles: np.ndarray,
+                  closing_cents: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per account: who holds it, its role (label) and balances."""
+    c, m, a = pop.customers, pop.merchants, pop.accounts
+    kind = np.concatenate([np.zeros(c, np.int64), np.ones(m, np.int64),
+                           np.full(len(EXTERNALS), 2, np.int64)])
+    seg = np.concatenate([pop.segment + 1, np.zeros(a - c, np.int64)])
+    age = np.concatenate([pop.age_band + 1, np.zeros(a - c, np.int64)])
+    region = np.concatenate([pop.region, pop.merchant_region, np.full(len(EXTERNALS), -1)])
+    external = np.arange(a) >= pop.internal
+    return {
+        "run": np.full(a, run, dtype=np.int64),
+        "account_id": pop.account_id,
+        "kind": category(("customer", "merchant", *EXTERNALS), np.where(
+            external, 2 + np.arange(a) - pop.internal, kind)),
+        "bank": pop.bank,
+        "segment": category(("", *pop.segment_names), seg),
+        "age_band": category(("", *pop.age_band_names), age),
+        "region": region.astype(np.int64),
+        "role": category(ROLES, roles),
+        "opening_balance": _money(pop.opening_cents.astype(np.int64), external),
+        "overdraft_limit": _money(-pop.floor_cents, external),
+        "closing_balance": _money(closing_cents.copy(), external),
+    }
+
+
+def campaign_table(run: int, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """One row per campaign (columns computed by the run)."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    return {"run": np.full(n, run, dtype=np.int64), **columns}
+
+
+def alert_table(run: int, alert_id: np.ndarray, txn_id: np.ndarray, rule: np.ndarray,
+                t_s: np.ndarray, start_s: np.ndarray, end_s: np.ndarray, outcome: np.ndarray,
+                is_fraud: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per alert: the rule, the review and its outcome, and the truth."""
+    return {
+        "run": np.full(alert_id.size, run, dtype=np.int64),
+        "alert_id": alert_id,
+        "txn_id": txn_id,
+        "rule": category(RULES, rule),
+        "alert_time_s": t_s,
+        "review_start_s": start_s,
+        "review_end_s": end_s,
+        "outcome": category(OUTCOMES, outcome),
+        "is_fraud": is_fraud,
+    }

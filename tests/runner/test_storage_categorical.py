@@ -1,0 +1,128 @@
+"""Categorical columns and the sink's Parquet writer: dictionary columns from codes, fixed row
+groups, per-type encodings, checksums computed while writing, errors of the writing thread."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from simengine.categorical import Categorical, categorical
+from simengine.runner.storage import ROW_GROUP_ROWS, Storage, to_arrow, write_table
+
+FAULTS = ("none", "drift", "stuck")
+
+
+def _chunk(start: int, rows: int) -> dict[str, object]:
+    """Rows ``start .. start + rows`` of a table with every kind of column."""
+    i = np.arange(start, start + rows)
+    return {
+        "run": i // 1000,
+        "fault": categorical(i % 3, FAULTS),
+        "machine": np.array([f"m{k % 7}" for k in i], dtype=object),
+        "temperature_c": np.sin(i * 0.001) * 20.0 + 40.0,
+        "running": i % 5 != 0,
+    }
+
+
+def test_categorical_reads_as_its_names() -> None:
+    col = categorical([2, 0, 0, 1], FAULTS)
+    assert len(col) == 4 and col.shape == (4,) and col.ndim == 1
+    names = np.asarray(col)
+    assert names.dtype == object and names.tolist() == ["stuck", "none", "none", "drift"]
+    assert col.dtype == object and col.astype(str).tolist() == names.tolist()
+    np.testing.assert_array_equal(col == "none", [False, True, True, False])
+    np.testing.assert_array_equal(col != "none", [True, False, False, True])
+    assert not np.any(col == "spike")  # not a category: never equal
+    assert col[0] == "stuck"
+    sub = col[1:3]
+    assert isinstance(sub, Categorical) and sub.tolist() == ["none", "none"]
+    assert col[np.array([True, False, False, True])].tolist() == ["stuck", "drift"]
+    both = np.concatenate([col, categorical([1], FAULTS)])  # NumPy sees the names
+    assert both.tolist() == ["stuck", "none", "none", "drift", "drift"]
+
+
+@pytest.mark.parametrize(("codes", "categories", "error", "message"), [
+    ([0, 3], FAULTS, ValueError, r"codes must lie in \[0, 3\), found \[0, 3\]"),
+    ([-1], FAULTS, ValueError, "codes must lie in"),
+    ([0.0, 1.0], FAULTS, TypeError, "codes must be a 1-D integer array"),
+    ([[0, 1]], FAULTS, TypeError, "codes must be a 1-D integer array"),
+    ([0], ("a", "a"), ValueError, "categories must be unique"),
+    ([0], ("a", 1), TypeError, "categories must be strings"),
+])
+def test_bad_categoricals_are_refused(codes, categories, error, message) -> None:
+    with pytest.raises(error, match=message):
+        categorical(codes, categories)
+
+
+def test_to_arrow_makes_dictionary_columns_from_codes() -> None:
+    table = to_arrow({"fault": categorical(np.array([1, 1, 0], np.int8), FAULTS),
+                      "label": np.array(["a", "b", "c"], dtype=object),
+                      "ready": pa.array([1.5, 2.5, None])})
+    fault = table.column("fault").chunk(0)
+    assert fault.type == pa.dictionary(pa.int32(), pa.string())
+    assert fault.dictionary.to_pylist() == list(FAULTS)  # every category, used or not
+    assert fault.indices.to_pylist() == [1, 1, 0]
+    assert table.column("fault").to_pylist() == ["drift", "drift", "none"]
+    assert table.schema.field("label").type == pa.string()
+    assert table.column("ready").to_pylist() == [1.5, 2.5, None]  # pyarrow arrays pass as is
+
+
+def test_chunks_with_categoricals_stream_into_fixed_row_groups(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    sizes = [50_000, 30_000, 70_000, 1_000]
+    starts = np.cumsum([0, *sizes[:-1]])
+    rows, sha = write_table(storage, "t.parquet",
+                            [_chunk(s, n) for s, n in zip(starts, sizes, strict=True)],
+                            {"simengine.seed": "3"})
+    total = sum(sizes)
+    path = tmp_path / "t.parquet"
+    assert rows == total
+    assert sha == hashlib.sha256(path.read_bytes()).hexdigest()  # hashed while writing
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(g).num_rows for g in range(meta.num_row_groups)] == [
+        ROW_GROUP_ROWS, ROW_GROUP_ROWS, total - 2 * ROW_GROUP_ROWS]
+    table = pq.read_table(path)
+    expected = _chunk(0, total)
+    assert table.column("fault").to_pylist() == np.asarray(expected["fault"]).tolist()
+    assert table.column("machine").to_pylist() == expected["machine"].tolist()
+    np.testing.assert_array_equal(table.column("temperature_c").to_numpy(),
+                                  expected["temperature_c"])
+    assert table.schema.field("temperature_c").metadata == {b"unit": b"degC"}
+    assert table.schema.metadata[b"simengine.seed"] == b"3"
+    assert table.to_pandas()["fault"].dtype == "category"
+    # the same chunks give the same bytes
+    _, again = write_table(storage, "u.parquet",
+                           [_chunk(s, n) for s, n in zip(starts, sizes, strict=True)],
+                           {"simengine.seed": "3"})
+    assert again == sha
+
+
+def test_encodings_follow_the_column_types(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    write_table(storage, "t.parquet", [_chunk(0, 10_000)], {})
+    group = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0)
+    column = {group.column(c).path_in_schema: group.column(c) for c in range(group.num_columns)}
+    assert all(column[c].compression == "ZSTD" for c in column)
+    for name in ("fault", "machine", "run"):  # dictionary encoded
+        assert column[name].has_dictionary_page, name
+    assert "BYTE_STREAM_SPLIT" in column["temperature_c"].encodings
+    assert not column["temperature_c"].has_dictionary_page
+    stats = column["temperature_c"].statistics
+    assert stats is not None and stats.min == pytest.approx(20.0, abs=0.01)
+    assert column["run"].statistics is not None
+    assert column["fault"].statistics is None  # its dictionary page lists its values
+
+
+def test_an_error_while_encoding_is_raised_and_leaves_no_file(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    writer = storage.table_writer("t.parquet", {})
+    writer.write({"x": np.zeros(ROW_GROUP_ROWS)})
+    # a row group of another schema reaches the encoding thread, which refuses it
+    writer.write({"x": np.zeros(ROW_GROUP_ROWS, dtype=np.int64)})
+    with pytest.raises(ValueError, match="schema"):
+        writer.close()
+    assert storage.files() == []

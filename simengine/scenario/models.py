@@ -8,7 +8,7 @@ and describe every field, so the JSON Schema doubles as the reference documentat
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     BaseModel,
@@ -57,6 +57,36 @@ class StrictModel(BaseModel):
     """Frozen, unknown keys refused: the base of every scenario model."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class OneOf(StrictModel):
+    """A choice written as a mapping with exactly one key (``do: {brake: {...}}``,
+    ``wear: {weibull: {...}}``); the fields are the alternatives, ``choice`` names it in the
+    error. A field set to ``False`` counts as not given."""
+
+    choice: ClassVar[str] = "this"
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> OneOf:
+        given = self._given()
+        if len(given) != 1:
+            raise ValueError(f"{self.choice} needs exactly one of "
+                             f"{', '.join(type(self).model_fields)}; "
+                             f"found {', '.join(given) or 'none'}")
+        return self
+
+    def _given(self) -> list[str]:
+        return [k for k in type(self).model_fields if getattr(self, k) not in (None, False)]
+
+    @property
+    def kind(self) -> str:
+        """The name of the alternative given."""
+        return self._given()[0]
+
+    @property
+    def body(self) -> Any:
+        """The alternative's value."""
+        return getattr(self, self.kind)
 
 
 def _parse_expr(raw: Any) -> Expression:

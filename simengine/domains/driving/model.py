@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simengine.scenario.models import Expr, StrictModel
+from simengine.scenario.models import Expr, OneOf, StrictModel
 from simengine.scenario.values import EntityValue, RunValue, value_field
 
 __all__ = [
@@ -171,8 +171,10 @@ class TurnAction(StrictModel):
         "the road's friction μ·g.")
 
 
-class DoSpec(StrictModel):
+class DoSpec(OneOf):
     """Exactly one action."""
+
+    choice = "do:"
 
     brake: BrakeAction | None = None
     lane_change: LaneChangeAction | None = None
@@ -180,25 +182,6 @@ class DoSpec(StrictModel):
     stop: BrakeAction | None = None
     start_crossing: CrossAction | None = None
     turn: TurnAction | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> DoSpec:
-        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError(
-                "do: needs exactly one of brake, lane_change, accelerate, stop, start_crossing, "
-                "turn; "
-                f"found {', '.join(given) or 'none'}"
-            )
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in type(self).model_fields if getattr(self, k) is not None)
-
-    @property
-    def body(self) -> StrictModel:
-        return getattr(self, self.kind)
 
 
 class WhenSpec(StrictModel):

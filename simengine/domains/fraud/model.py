@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from simengine.scenario.models import StrictModel
+from simengine.scenario.models import OneOf, StrictModel
 from simengine.scenario.values import value_field
 
 __all__ = [
@@ -214,8 +214,10 @@ class Structuring(StrictModel):
         return self
 
 
-class Layer(StrictModel):
+class Layer(OneOf):
     """One layering step; exactly one key. Degrees are entity values."""
+
+    choice = "a layer"
 
     fan_out: EInt | None = Field(default=None, description="Send to this many accounts.")  # type: ignore[valid-type]
     fan_in: bool | None = Field(default=None, description="Gather to one collector.")
@@ -226,18 +228,6 @@ class Layer(StrictModel):
     bipartite: EInt | None = Field(default=None, description="Every holder pays each of k.")  # type: ignore[valid-type]
     stack: EInt | None = Field(default=None, description="Bipartite layers of this depth "
                                "(width 3, splits ⅓ / ⅓ / rest).")  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _one(self) -> Layer:
-        given = [k for k in type(self).model_fields if getattr(self, k) not in (None, False)]
-        if len(given) != 1:
-            raise ValueError("a layer needs exactly one of " + ", ".join(type(self).model_fields)
-                             + f"; found {', '.join(given) or 'none'}")
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in type(self).model_fields if getattr(self, k) not in (None, False))
 
 
 class Laundering(_Campaign):
@@ -262,8 +252,10 @@ CampaignSpec = Annotated[
 ]
 
 
-class RuleSpec(StrictModel):
+class RuleSpec(OneOf):
     """A monitoring rule; exactly one key."""
+
+    choice = "a rule"
 
     amount_above: float | None = Field(default=None, gt=0,
                                        description="Outgoing payments above this amount.")
@@ -274,17 +266,6 @@ class RuleSpec(StrictModel):
     small_online_burst: int | None = Field(
         default=None, ge=2, description="This many online payments under 10 on one card "
         "within an hour (card testing).")
-
-    @model_validator(mode="after")
-    def _one(self) -> RuleSpec:
-        given = [k for k in type(self).model_fields if getattr(self, k) not in (None, False)]
-        if len(given) != 1:
-            raise ValueError("a rule needs exactly one of " + ", ".join(type(self).model_fields))
-        return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in type(self).model_fields if getattr(self, k) not in (None, False))
 
 
 class AlertSpec(StrictModel):

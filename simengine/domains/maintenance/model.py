@@ -16,7 +16,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from simengine.scenario.models import StrictModel
+from simengine.scenario.models import OneOf, StrictModel
 from simengine.scenario.values import value_field
 
 __all__ = [
@@ -81,22 +81,16 @@ class ExponentialHealth(StrictModel):
     b: EPositive = Field(description="b, the exponent on effective hours.")  # type: ignore[valid-type]
 
 
-class WearSpec(StrictModel):
+class WearSpec(OneOf):
     """Exactly one degradation model."""
+
+    choice = "wear:"
 
     weibull: WeibullWear | None = None
     gamma_process: GammaWear | None = None
     wiener: WienerWear | None = None
     paris: ParisWear | None = None
     exponential_health: ExponentialHealth | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> WearSpec:
-        given = [k for k in type(self).model_fields if getattr(self, k) is not None]
-        if len(given) != 1:
-            raise ValueError("wear: needs exactly one of weibull, gamma_process, wiener, paris, "
-                             f"exponential_health; found {', '.join(given) or 'none'}")
-        return self
 
     @property
     def kind(self) -> str:

@@ -17,7 +17,6 @@ folder: ``points/r<run>.parquet`` (every selected frame of a run), ``calibration
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -262,7 +261,7 @@ class LidarRenderer(Renderer):
                           "file": f"points/r{run:07d}.parquet"})
         for run, frames in by_run.items():
             table = {k: np.concatenate([f[k] for f in frames]) for k in frames[0]}
-            out.append(Artefact(f"points/r{run:07d}.parquet", data=_parquet_bytes(table)))
+            out.append(Artefact(f"points/r{run:07d}.parquet", table=table))
         out.append(Artefact("calibration.json", data=self._calibration()))
         body = "".join(json.dumps(r, sort_keys=True) + "\n" for r in index).encode()
         out.append(Artefact("frames.jsonl", data=body, partial=True))
@@ -298,7 +297,7 @@ class LidarRenderer(Renderer):
             return []
         table = {k: np.asarray([r[k] for r in rows]) for k in rows[0] if k != "lidar_to_world"}
         table["lidar_to_world"] = np.asarray([r["lidar_to_world"] for r in rows], dtype=float)
-        return [Artefact("frames.parquet", data=_parquet_bytes(table))]
+        return [Artefact("frames.parquet", table=table)]
 
 
 def _sensor_weather(scenes: Mapping[str, np.ndarray], row: int):
@@ -312,22 +311,3 @@ def _sensor_weather(scenes: Mapping[str, np.ndarray], row: int):
     if weather.beta_per_m == 0 and weather.precipitation_mm_h == 0:
         return None
     return weather
-
-
-def _parquet_bytes(table: Mapping[str, np.ndarray]) -> bytes:
-    """Deterministic Parquet bytes (zstd, no statistics timestamps)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    columns = {}
-    for k, v in table.items():
-        v = np.asarray(v)
-        if v.ndim == 2:
-            columns[k] = pa.FixedSizeListArray.from_arrays(pa.array(v.reshape(-1)), v.shape[1])
-        elif v.dtype == object:
-            columns[k] = pa.array([str(x) for x in v], type=pa.string())
-        else:
-            columns[k] = pa.array(v)
-    buf = io.BytesIO()
-    pq.write_table(pa.table(columns), buf, compression="zstd")
-    return buf.getvalue()

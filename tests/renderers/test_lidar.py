@@ -3,7 +3,6 @@ labels, the ray pruning against a full sweep, determinism and the corpus files."
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
@@ -47,7 +46,7 @@ def lidar() -> LidarRenderer:
 
 def _points(art_list) -> dict:
     art = next(a for a in art_list if a.path.startswith("points/"))
-    return pq.read_table(io.BytesIO(art.data)).to_pydict()
+    return {k: np.asarray(v).tolist() for k, v in art.table.items()}
 
 
 def test_ranges_match_the_geometry(lidar: LidarRenderer) -> None:

@@ -108,8 +108,10 @@ class Categorical:
         ``pyarrow.array(column)`` returns and the sink writes."""
         import pyarrow as pa
 
-        indices = pa.array(self.codes.astype(np.int32, copy=False), type=pa.int32())
-        return pa.DictionaryArray.from_arrays(indices, pa.array(self.categories, pa.string()))
+        from simengine.arrow_arrays import numeric_array, string_array
+
+        indices = numeric_array(self.codes.astype(np.int32, copy=False))
+        return pa.DictionaryArray.from_arrays(indices, string_array(self.categories))
 
 
 def categorical(codes: Any, categories: Sequence[str]) -> Categorical:

@@ -68,6 +68,10 @@ def run(scenario: str, runs: int, seed: int, out: str | None, workers: int | Non
     from simengine.errors import CorpusError
 
     scn = api.load_scenario(scenario, overrides=overrides, outputs=outputs)
+    if runs > scn.domain.shard_size and workers != 1 and not dry_run:
+        from simengine.runner.backends import start_fork_server
+
+        start_fork_server()  # the workers' server loads while the corpus is prepared
     for warning in scn.warnings:
         click.echo(f"warning: {warning}", err=True)
     out = out or f"out/{scn.name}"

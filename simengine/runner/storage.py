@@ -34,20 +34,24 @@ def to_arrow(columns: Mapping[str, Any], metadata: Mapping[str, str] | None = No
     a unit (``speed_mps``) gets it in its metadata (:func:`simengine.units.unit_of`)."""
     import pyarrow as pa
 
+    from simengine.arrow_arrays import numeric_array, string_array
+
     arrays = {}
     for name, col in columns.items():
         if isinstance(col, pa.Array | pa.ChunkedArray):
             arrays[name] = col
             continue
         if hasattr(col, "__arrow_array__"):
-            arrays[name] = pa.array(col)
+            arrays[name] = col.__arrow_array__()
             continue
         col = np.asarray(col)
-        if col.dtype == object:
-            arrays[name] = pa.array(col, type=pa.string())
-        elif col.ndim == 2:
-            flat = pa.array(np.ascontiguousarray(col).reshape(-1))
+        if col.dtype == object or col.dtype.kind == "U":
+            arrays[name] = string_array(col.tolist())
+        elif col.ndim == 2 and col.dtype.kind in "biuf":
+            flat = numeric_array(np.ascontiguousarray(col).reshape(-1))
             arrays[name] = pa.FixedSizeListArray.from_arrays(flat, col.shape[1])
+        elif col.ndim == 1 and col.dtype.kind in "biuf":
+            arrays[name] = numeric_array(col)
         else:
             arrays[name] = pa.array(col)
     from simengine.units import unit_of

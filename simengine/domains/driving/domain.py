@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
+from simengine.categorical import categorical
 from simengine.domains.base import OUTCOMES, SCENES, Chunk, Columns, Domain, StreamSpec
 from simengine.domains.driving.model import DrivingLabels, DrivingWorld
 from simengine.sampling.keys import RunKeys
@@ -124,9 +125,9 @@ class DrivingDomain(Domain):
         statics = result.batch.statics.shape[1]
         names = [*result.batch.names, *(f"static.{s}" for s in range(statics))]
         partner = o["collision_with"].astype(np.int64)
-        with_name = np.array([names[p] if p >= 0 else "none" for p in partner], dtype=object)
-        conflict = np.array([CONFLICTS[int(c)] if c >= 0 else "none" for c in o["conflict"]],
-                            dtype=object)
+        # categorical columns: codes into fixed names ("none" first), nothing per row in Python
+        with_name = categorical(partner + 1, ("none", *names))
+        conflict = categorical(o["conflict"].astype(np.int64) + 1, ("none", *CONFLICTS))
         margins = {}
         reached_above = np.full(len(partner), -np.inf)
         for level in ("critical", "serious", "potential"):
@@ -159,7 +160,7 @@ class DrivingDomain(Domain):
             "conflict_type": conflict,
             "aeb_triggered": o["aeb_triggered"] > 0,
             "collision_time_s": o["collision_time_s"],
-            "near_miss": np.asarray(LEVELS, dtype=object)[tier],
+            "near_miss": categorical(tier, LEVELS),
             **{f"near_miss_margin_{lvl}": margins[lvl] for lvl in ("potential", "serious",
                                                                    "critical")},
         }

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simengine.categorical import categorical
 from simengine.domains.driving.compile import ACTOR_TYPES, Batch, compile_batch
 from simengine.domains.driving.kernel import OUT_FIELDS, PAIR_FIELDS, TRAJ_FIELDS, run_batch
 from simengine.weather.state import WeatherState
+
+PAIR_CONFLICTS = ("none", "rear_end", "crossing", "lane_change")
 
 __all__ = ["KernelResult", "run_kernel"]
 
@@ -38,9 +41,9 @@ class KernelResult:
         A = self.traj.shape[2]
         run, step, actor = self._grid(runs, A)
         flat = self.traj.reshape(-1, len(TRAJ_FIELDS))
-        names = np.asarray(self.batch.names, dtype=object)
         lane = np.floor(flat[:, 1] / self.batch.lane_width).astype(np.int64) + 1
-        out = {"run": run, "t_s": (step + 1) * self.dt, "actor": names[actor]}
+        out = {"run": run, "t_s": (step + 1) * self.dt,
+               "actor": categorical(actor, self.batch.names)}
         out.update({f: flat[:, k] for k, f in enumerate(TRAJ_FIELDS)})
         out["lane"] = lane
         return out
@@ -51,8 +54,8 @@ class KernelResult:
         run, step, actor = self._grid(runs, A)
         flat = self.pairs.reshape(-1, len(PAIR_FIELDS))
         keep = actor > 0
-        names = np.asarray(self.batch.names, dtype=object)
-        out = {"run": run[keep], "t_s": (step[keep] + 1) * self.dt, "actor": names[actor[keep]]}
+        out = {"run": run[keep], "t_s": (step[keep] + 1) * self.dt,
+               "actor": categorical(actor[keep], self.batch.names)}
         out.update({f: flat[keep, k] for k, f in enumerate(PAIR_FIELDS)})
         return out
 
@@ -68,20 +71,18 @@ class KernelResult:
         h_ego = self.traj[rows, worst, 0, 2]
         h_other = self.traj[rows, worst, cols + 1, 2]
         rel = np.abs((h_ego - h_other + np.pi) % (2 * np.pi) - np.pi)
-        conflict = np.where(rel < np.radians(30), "rear_end",
-                            np.where(rel > np.radians(85), "crossing", "lane_change"))
+        conflict = np.where(rel < np.radians(30), 1, np.where(rel > np.radians(85), 2, 3))
         finite = np.isfinite(ttc.min(axis=1))
-        names = np.asarray(self.batch.names, dtype=object)
         exposed = (ttc > 0) & (ttc <= tau_s)
         return {
             "run": np.repeat(runs, A - 1),
-            "actor": np.tile(names[1:], n),
+            "actor": categorical(np.tile(np.arange(1, A), n), self.batch.names),
             "min_gap_m": np.minimum(p[:, :, :, 0].min(axis=1), 1e9).ravel(),
             "min_distance_m": p[:, :, :, 1].min(axis=1).ravel(),
             "min_ttc_s": np.minimum(ttc.min(axis=1), horizon_s).ravel(),
             "max_drac_mps2": p[:, :, :, 3].max(axis=1).ravel(),
             "tet_s": (exposed.sum(axis=1) * self.dt).ravel(),
-            "conflict_type": np.where(finite, conflict, "none").astype(object).ravel(),
+            "conflict_type": categorical(np.where(finite, conflict, 0).ravel(), PAIR_CONFLICTS),
         }
 
     def _ego_visibility_m(self) -> np.ndarray:

@@ -7,6 +7,7 @@ One run is one plant over ``duration_s``. Outcomes (one row per run):
   parts' remaining effective life at the horizon's ageing rate; capped at 1e9),
   ``failure_margin_h`` = horizon − first_failure_h (> 0 exactly when a failure happened);
 - ``preventive_actions`` (condition-based, age-based and opportunistic replacements),
+  ``false_alarms`` (alarms whose diagnosed part showed no fault: inspected, nothing replaced),
   ``downtime_h`` (machine-hours down), ``availability``, ``production_loss`` (units not produced:
   downtime × ``production_per_h``), ``wait_crew_h``, ``wait_spare_h``,
   ``max_concurrent_repairs``;
@@ -23,16 +24,18 @@ Streams:
   (hours to the failure of the first part to fail on the realised path; ``rul_censored`` when
   that part is replaced first or outlives the run and the value is projected), closed-form RUL
   of the worst part given its state (``rul_mean_h``, ``rul_p10_h``, ``rul_p50_h``,
-  ``rul_p90_h``; Weibull residual life at its virtual age, inverse Gaussian for Wiener
-  wear, exact for deterministic models, NaN for Gamma wear; effective hours at the current
-  ageing rate), ``sensor_fault`` (none, drift, stuck, dropout, spike) and
-  ``sensor_fault_channel``. ``machine``, ``split``, ``regime``, ``fault_mode``,
-  ``sensor_fault`` and ``sensor_fault_channel`` are categorical (Parquet dictionary) columns
-  whose categories are every value the scenario can produce; the stream comes in chunks of
-  whole machines (about 131,072 rows), machine after machine, each in time order;
+  ``rul_p90_h``; Weibull residual life at its virtual age, inverse Gaussian first passage
+  for Wiener wear, Gamma-process first passage for Gamma wear, exact for deterministic
+  models; effective hours at the current ageing rate), ``sensor_fault`` (none, drift,
+  stuck, dropout, spike) and ``sensor_fault_channel``. ``machine``, ``split``, ``regime``,
+  ``fault_mode``, ``sensor_fault`` and ``sensor_fault_channel`` are categorical (Parquet
+  dictionary) columns whose categories are every value the scenario can produce; the stream
+  comes in chunks of whole machines (about 131,072 rows), machine after machine, each in time
+  order;
 - ``events`` — failures, alarms, age limits, restarts, cascade starts and ends;
-- ``maintenance_log`` — one row per part maintained (action, request/start/end, waits, repair
-  time, virtual age before and after);
+- ``maintenance_log`` — one row per part maintained or inspected (action: corrective,
+  condition_based, time_based, opportunistic, false_alarm; request/start/end, waits, repair
+  time, virtual age and damage before and after, alarm channel and reading);
 - ``vibration`` — kHz accelerometer windows of machines with ``vibration:`` (``accel_g`` is a
   (windows, samples) array: a fixed-size list column), with health, fault mode and RUL.
 """
@@ -50,7 +53,7 @@ from simengine.scenario.expressions import ColumnInfo
 
 __all__ = ["MaintenanceDomain"]
 
-INTS = ("failures", "preventive_actions", "max_concurrent_repairs")
+INTS = ("failures", "preventive_actions", "false_alarms", "max_concurrent_repairs")
 
 
 class MaintenanceDomain(Domain):
@@ -77,6 +80,7 @@ class MaintenanceDomain(Domain):
             "failure_margin_h": number,
             "first_failure_h": number,
             "preventive_actions": number,
+            "false_alarms": number,
             "downtime_h": number,
             "availability": number,
             "production_loss": number,

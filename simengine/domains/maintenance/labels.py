@@ -4,9 +4,10 @@ For each row: part healths clipped to [0, 1], the worst part (lowest health, fir
 fault flag (worst health below its part's ``onset_health``) and its onset (first faulty row of a
 machine's run of faulty rows), the realised RUL of the first part to fail (capped) and whether
 it is projected, and the closed-form RUL distribution of the worst part given its state:
-Weibull residual life at its virtual age, inverse Gaussian first passage for Wiener wear, exact
-for deterministic models (exponential health, Paris), NaN for Gamma wear — in effective hours
-divided by the current ageing rate.
+Weibull residual life at its virtual age, inverse Gaussian first passage for Wiener wear, the
+Gamma-process first passage (regularized incomplete gamma, tabulated) for Gamma wear, exact for
+deterministic models (exponential health, Paris) — in effective hours divided by the current
+ageing rate.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-from simengine.domains.maintenance.degradation import EXPONENTIAL, PARIS, WEIBULL, WIENER
+from simengine.domains.maintenance.degradation import EXPONENTIAL, GAMMA, PARIS, WEIBULL, WIENER
 from simengine.domains.maintenance.rul import (
+    GAMMA_Y_RANGE,
     PHI_RANGE,
+    gamma_passage_tables,
     ig_quantile_table,
     weibull_residual_mean,
 )
@@ -48,11 +51,27 @@ class RowLabels:
     closed: np.ndarray
 
 
+@numba.njit(cache=True, inline="always")
+def _interp(x: float, xp: np.ndarray, fp: np.ndarray) -> float:
+    """``np.interp`` on a uniform grid ``xp`` (x inside it), with its arithmetic, in O(1):
+    Numba's ``np.interp`` costs O(len(xp)) per scalar call."""
+    last = xp.shape[0] - 1
+    j = min(max(int((x - xp[0]) / (xp[1] - xp[0])), 0), last - 1)
+    while j > 0 and x < xp[j]:
+        j -= 1
+    while j < last - 1 and x >= xp[j + 1]:
+        j += 1
+    if x >= xp[last]:
+        return fp[last]
+    slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[j]
+
+
 @numba.njit(cache=True, nogil=True)
 def _rows(steps, health, rul, censored, life, theta, rate, onset_health, cap, closed_form,
           life_kind, life_params, life_theta0, life_start_age, life_fail_tau, log_phi_grid,
-          ig_tables, out_health, out_parts, out_worst, out_faulty, out_onset, out_rul,
-          out_censored, out_closed, weibull_rows, weibull_age):
+          ig_tables, log_y_grid, gamma_tables, out_health, out_parts, out_worst, out_faulty,
+          out_onset, out_rul, out_censored, out_closed, weibull_rows, weibull_age):
     """Fill the label arrays; returns how many rows need the Weibull mean residual life
     (their indices and ages are in ``weibull_rows``/``weibull_age``)."""
     rows, n_parts = health.shape
@@ -99,8 +118,17 @@ def _rows(steps, health, rul, censored, life, theta, rate, onset_health, cap, cl
             out_closed[0, r] = distance / mu / rate[r]
             phi = min(max(distance * mu / sigma**2, PHI_RANGE[0]), PHI_RANGE[1])
             for m in range(3):
-                quantile = distance / mu * np.interp(math.log(phi), log_phi_grid, ig_tables[m])
+                quantile = distance / mu * _interp(math.log(phi), log_phi_grid, ig_tables[m])
                 out_closed[m + 1, r] = quantile / rate[r]
+        elif kind == GAMMA:
+            mean_rate, shape, threshold = life_params[q, 0], life_params[q, 1], life_params[q, 2]
+            y = max(health[r, worst], 0.0) * threshold * shape / mean_rate
+            x = math.log(min(max(y, GAMMA_Y_RANGE[0]), GAMMA_Y_RANGE[1]))
+            out_closed[0, r] = (y + _interp(x, log_y_grid, gamma_tables[0])) / shape / rate[r]
+            root = math.sqrt(y + 1.0)
+            for m in range(3):
+                u = y + root * _interp(x, log_y_grid, gamma_tables[m + 1])
+                out_closed[m + 1, r] = max(u, 0.0) / shape / rate[r]
         elif kind in (EXPONENTIAL, PARIS) and math.isfinite(life_fail_tau[q]):
             remaining = max(life_fail_tau[q] - s, 0.0) / rate[r]
             for m in range(4):
@@ -119,11 +147,13 @@ def row_labels(st: BlockState, rec: TypeRecord, steps: int, onset_health: np.nda
     closed = np.empty((4, rows))
     weibull_rows, weibull_age = np.empty(rows, dtype=np.int64), np.empty(rows)
     log_phi, tables = _quantile_tables()
+    log_y, gamma_tables = (gamma_passage_tables() if closed_form and np.any(rec.life_kind == GAMMA)
+                           else (np.zeros(1), np.zeros((4, 1))))
     n = _rows(steps, st.health, st.rul_h, st.censored, st.life, st.theta_h, st.rate,
               onset_health, cap_h, closed_form, rec.life_kind, rec.life_params,
               rec.life_theta0_h, rec.life_start_age_h, rec.life_fail_tau_h, log_phi, tables,
-              health, parts, worst, faulty, onset, rul, censored, closed, weibull_rows,
-              weibull_age)
+              log_y, gamma_tables, health, parts, worst, faulty, onset, rul, censored, closed,
+              weibull_rows, weibull_age)
     if n:  # the mean needs the upper incomplete gamma function: SciPy, on those rows only
         at = weibull_rows[:n]
         q = st.life[at, worst[at]]

@@ -235,26 +235,51 @@ class MachineSpec(StrictModel):
     cascade: CascadeSpec | None = Field(default=None, description="Load sharing on failure.")
 
 
+class AlarmSpec(StrictModel):
+    """An alarm limit on a measured channel: the recorded value — noise and sensor faults
+    included, as the plant's monitoring sees it — beyond the limit raises an alarm."""
+
+    channel: str = Field(description="A channel declared under the machine's sensors:.")
+    above: float | None = Field(default=None, description="Alarm when the value exceeds this.")
+    below: float | None = Field(default=None, description="Alarm when the value falls below.")
+
+    @model_validator(mode="after")
+    def _one_limit(self) -> AlarmSpec:
+        if (self.above is None) == (self.below is None):
+            raise ValueError(f"alarm on {self.channel!r} needs exactly one of above, below")
+        return self
+
+
 class PolicySpec(StrictModel):
     """When maintenance happens besides repairing failures. ``time_based``: replace every part
-    at fixed operating age; ``condition_based``: replace a part whose health is below the level
-    at an inspection; ``opportunistic_health_below``: while a machine is down anyway, also
-    replace parts below this health."""
+    at a fixed operating (effective) age ``every_h``; ``condition_based``: act on ``alarms``
+    (limits on measured channels, read at inspections or, ``online``, on every sample) or on
+    ``health_below`` (the true part health: an oracle no real plant has);
+    ``opportunistic_health_below``: while a machine is down anyway, also replace its parts
+    whose health a technician finds below this level."""
 
     kind: Literal["run_to_failure", "time_based", "condition_based"] = Field(
         default="run_to_failure", description="Policy.")
     every_h: float | None = Field(default=None, gt=0, description="time_based: interval.")
     health_below: float | None = Field(default=None, gt=0, lt=1,
-                                       description="condition_based: alarm level.")
-    inspect_every_h: float = Field(default=24.0, gt=0, description="Inspection period.")
+                                       description="condition_based on true health: level.")
+    alarms: tuple[AlarmSpec, ...] = Field(default=(), description="condition_based on "
+                                          "measured channels: alarm limits (any one fires).")
+    inspect_every_h: float = Field(default=24.0, gt=0, description="Inspection period (a "
+                                   "multiple of the sample period for alarms).")
+    online: bool = Field(default=False, description="alarms: read every sample, not only at "
+                         "inspections.")
     opportunistic_health_below: float | None = Field(default=None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _check(self) -> PolicySpec:
         if self.kind == "time_based" and self.every_h is None:
             raise ValueError("time_based needs every_h")
-        if self.kind == "condition_based" and self.health_below is None:
-            raise ValueError("condition_based needs health_below")
+        if self.kind == "condition_based" and (self.health_below is None) == (not self.alarms):
+            raise ValueError("condition_based needs exactly one of health_below (true health) "
+                             "and alarms (measured channels)")
+        if self.kind != "condition_based" and self.alarms:
+            raise ValueError(f"alarms act only with kind: condition_based (found {self.kind})")
         return self
 
 
@@ -266,10 +291,15 @@ class SpareSpec(StrictModel):
 
 
 class RepairSpec(StrictModel):
-    """Imperfect corrective repair of Weibull parts (Kijima); other parts are replaced."""
+    """Imperfect corrective repair (Kijima), for every degradation model: age models (Weibull,
+    exponential health) get a virtual age, type I v = v_prev + q·x (x: age gained since the
+    last repair), type II v = q·(v_prev + x); wear models (Gamma, Wiener, Paris) keep a damage
+    D = 1 − health, type I D = D_prev + q·(D_fail − D_prev), type II D = q·D_fail. q = 0
+    installs a new part; q > 0 repairs the same part (same model parameters)."""
 
-    kijima: Literal[1, 2] = Field(default=1, description="Type I or II virtual age.")
-    q: float = Field(default=0.0, ge=0, le=1, description="0: as good as new; 1: as bad as old.")
+    kijima: Literal[1, 2] = Field(default=1, description="Type I or II.")
+    q: float = Field(default=0.0, ge=0, le=1, description="0: as good as new; 1: as bad as old "
+                     "(Weibull only: other models would restart at their failure level).")
 
 
 class MaintenanceSpec(StrictModel):
@@ -294,6 +324,14 @@ class MaintenanceWorld(StrictModel):
 
     @model_validator(mode="after")
     def _references(self) -> MaintenanceWorld:
+        self._check_alarms()
+        if self.maintenance.repair.q >= 1.0:
+            for name, comp in self.components.items():
+                if comp.wear.kind != "weibull":
+                    raise ValueError(
+                        f"maintenance.repair.q: q = 1 (as bad as old) would restart component "
+                        f"{name!r} ({comp.wear.kind}) at its failure level, so it would fail "
+                        f"again at once; use q < 1 (only Weibull parts have a minimal repair)")
         for name, comp in self.components.items():
             if comp.on not in self.machines:
                 raise ValueError(f"component {name!r}: unknown machine type {comp.on!r}; "
@@ -314,6 +352,23 @@ class MaintenanceWorld(StrictModel):
                     if r not in regimes:
                         raise ValueError(f"sensor {mname}.{ch}: unknown regime {r!r}")
         return self
+
+    def _check_alarms(self) -> None:
+        policy = self.maintenance.policy
+        for a, alarm in enumerate(policy.alarms):
+            for mname, m in self.machines.items():
+                if alarm.channel not in m.sensors:
+                    raise ValueError(
+                        f"maintenance.policy.alarms.{a}.channel: unknown channel "
+                        f"{alarm.channel!r} on machine type {mname!r}; its channels: "
+                        f"{', '.join(m.sensors) or 'none'}")
+                period_h = m.sample_every_s / 3600.0
+                ratio = policy.inspect_every_h / period_h
+                if not policy.online and abs(ratio - round(ratio)) > 1e-9 * max(ratio, 1.0):
+                    raise ValueError(
+                        f"maintenance.policy.inspect_every_h: {policy.inspect_every_h:g} h is "
+                        f"not a multiple of the sample period of machine type {mname!r} "
+                        f"({period_h:g} h); an inspection reads a recorded sample")
 
     def components_of(self, machine: str) -> list[str]:
         return [c for c, s in self.components.items() if s.on == machine]

@@ -2,12 +2,16 @@
 
 simpy decides the events only; it never steps per sensor sample. Each machine is a process that
 computes, from its parts' current lives and its ageing-rate integral (:class:`TypeGrid`), the
-next failure, condition alarm (first inspection after health crosses the alarm level) or
-age-based replacement, and sleeps until then. A cascade (a partner machine down) changes its
-ageing rate: the process is interrupted and recomputes. Maintenance waits for spares (a
+next failure, condition alarm or age-based replacement, and sleeps until then. A condition
+alarm is the first inspection at which a measured alarm channel is beyond its limit
+(:mod:`~simengine.domains.maintenance.monitor`), or, with ``health_below``, the first inspection
+after the true health crossed the level. A cascade (a partner machine down) changes its ageing
+rate: the process is interrupted and recomputes. Maintenance waits for spares (a
 ``simpy.Container`` per pool, one-for-one reorders after a lead time), then for a crew (a
-``simpy.Resource``), then takes its repair time; Weibull parts get a Kijima virtual age after a
-corrective repair, everything else is replaced.
+``simpy.Resource``), then takes its repair time. A corrective repair is imperfect (Kijima,
+:mod:`~simengine.domains.maintenance.repair`); preventive actions install new parts. An alarm
+whose diagnosed part shows no fault (health at or above its ``onset_health``: noise, a spike
+or a drifting sensor) is a ``false_alarm``: the crew inspects, nothing is replaced.
 
 The result (:class:`PlantRecord`) is the event log, the maintenance log, and per machine the
 piecewise-linear effective clock and the lives of every part, from which
@@ -16,6 +20,7 @@ piecewise-linear effective clock and the lives of every part, from which
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass, field
 
@@ -23,13 +28,15 @@ import numpy as np
 import simpy
 
 from simengine.domains.maintenance.compile import EntityDraw, Layout, TypeGrid
-from simengine.domains.maintenance.degradation import WEIBULL, Life, LifeFactory
+from simengine.domains.maintenance.degradation import AGE_KINDS, Life, LifeFactory
 from simengine.domains.maintenance.model import MaintenanceWorld
+from simengine.domains.maintenance.monitor import Alarm, Monitor, PartState
+from simengine.domains.maintenance.repair import repaired_life
 
 __all__ = ["LifeRecord", "PlantRecord", "simulate_plant"]
 
-CORRECTIVE, CONDITION, AGE, OPPORTUNISTIC = ("corrective", "condition_based", "time_based",
-                                             "opportunistic")
+CORRECTIVE, CONDITION, AGE, OPPORTUNISTIC, FALSE_ALARM = (
+    "corrective", "condition_based", "time_based", "opportunistic", "false_alarm")
 
 
 @dataclass
@@ -60,8 +67,10 @@ class PlantRecord:
 
 class _Plant:
     def __init__(self, world: MaintenanceWorld, layout: Layout, grids: list[TypeGrid],
-                 draw: EntityDraw, rng: np.random.Generator) -> None:
+                 draw: EntityDraw, rng: np.random.Generator, monitor: Monitor | None) -> None:
         self.world, self.layout, self.grids, self.draw, self.rng = world, layout, grids, draw, rng
+        self.monitor = monitor
+        self.alarm: list[Alarm | None] = [None] * layout.machines
         self.env = simpy.Environment()
         n_machines = layout.machines
         self.horizon = layout.horizon_h
@@ -74,17 +83,19 @@ class _Plant:
         self.t_upd = np.zeros(n_machines)
         self.down_partners = np.zeros(n_machines, dtype=np.int64)
         self.up = np.ones(n_machines, dtype=bool)
+        self.restart_h = np.full(n_machines, -math.inf)
         self.waiting = np.zeros(n_machines, dtype=bool)
         self.procs: list[simpy.Process] = []
         self.record = PlantRecord([[] for _ in range(n_machines)], [])
         self.current: list[list[LifeRecord]] = []
+        self.history: list[list[LifeRecord]] = [[] for _ in range(n_machines)]
         self.factories = []
         for t, tname in enumerate(layout.types):
             dtau = world.machines[tname].sample_every_s / 3600.0
             self.factories.append([self._factory(c, dtau) for c in layout.components[t]])
         for m in range(n_machines):
             self._piece(m)
-            self.current.append([self._install(m, c, 0.0) for c in range(self._ncomp(m))])
+            self.current.append([self._install(m, c) for c in range(self._ncomp(m))])
 
     # -- clocks ---------------------------------------------------------------------------
     def _grid(self, m: int) -> tuple[TypeGrid, int]:
@@ -128,13 +139,20 @@ class _Plant:
         return LifeFactory(comp.wear.kind, lambda name: draw(getattr(body, name)),
                            threshold=getattr(body, "threshold", 1.0), fixed=fixed, dtau_h=dtau)
 
-    def _install(self, m: int, c: int, start_age: float) -> LifeRecord:
+    def _install(self, m: int, c: int, repaired: LifeRecord | None = None) -> LifeRecord:
+        """A new part, or (``repaired``) the part after an imperfect corrective repair."""
         g, i = self._grid(m)
         cap = (g.cum[i, -1] - g.effective_at(i, self.env.now)) * self._cap_mult(m) + 1.0
-        life = self.factories[self.layout.machine_type[m]][c].new(
-            self.rng, start_age_h=start_age, tau_cap_h=cap)
+        factory = self.factories[self.layout.machine_type[m]][c]
+        if repaired is None:
+            life = factory.new(self.rng, tau_cap_h=cap)
+        else:
+            fix = self.world.maintenance.repair
+            life = repaired_life(factory, repaired.life, self._age(repaired), self.rng,
+                                 q=fix.q, kijima=fix.kijima, tau_cap_h=cap)
         rec = LifeRecord(m, c, life, self.env.now, self.theta[m])
         self.record.lives.append(rec)
+        self.history[m].append(rec)
         return rec
 
     def _cap_mult(self, m: int) -> float:
@@ -161,7 +179,7 @@ class _Plant:
             age = self._age(rec)
             t_fail = self._time_after(m, rec.life.fail_tau_h - age)
             best = min(best, (t_fail, CORRECTIVE, c))
-            if self.policy.kind == "condition_based":
+            if self.policy.kind == "condition_based" and self.policy.health_below is not None:
                 level = self.policy.health_below
                 to_level = rec.life.time_to_health(level)
                 if to_level <= 0.0:  # installed below the alarm level: never alarms
@@ -175,7 +193,47 @@ class _Plant:
                 t_pm = self._time_after(m, self.policy.every_h - age)
                 if t_pm < t_fail:
                     best = min(best, (t_pm, AGE, c))
+        self.alarm[m] = None
+        if self.monitor is not None:
+            alarm = self.monitor.first_alarm(m, self.env.now, min(best[0], self.horizon),
+                                             self._clock(m), self._parts(m),
+                                             lambda k: self._state_at(m, k),
+                                             include_now=self.restart_h[m] != self.env.now)
+            if alarm is not None:
+                self.alarm[m] = alarm
+                best = min(best, (alarm.step * self._grid(m)[0].dt_h, CONDITION, alarm.part))
         return best
+
+    # -- what the monitor needs -------------------------------------------------------------
+    def _clock(self, m: int) -> tuple[float, float, float]:
+        _, theta0, cum0, mult, _ = self.record.pieces[m][-1]
+        return theta0, cum0, mult
+
+    def _span(self, m: int, rec: LifeRecord) -> tuple[int, int]:
+        g, _ = self._grid(m)
+        k0 = int(math.ceil(rec.t0_h / g.dt_h - 1e-9))
+        k1 = (min(int(math.ceil(rec.t1_h / g.dt_h - 1e-9)), g.steps)
+              if math.isfinite(rec.t1_h) else g.steps)
+        return k0, k1
+
+    def _parts(self, m: int) -> list[PartState | None]:
+        return [PartState(r.life, r.theta0_h, *self._span(m, r)) for r in self.current[m]]
+
+    def _state_at(self, m: int, k: int) -> tuple[float, bool, list[PartState | None]]:
+        """Machine ``m`` at grid step ``k`` (past, or ahead on its current clock) as a recorded
+        row sees it: clock, running, the part lives covering the step."""
+        g, i = self._grid(m)
+        t_k = k * g.dt_h
+        pieces = self.record.pieces[m]
+        j = max(bisect.bisect_left([p[0] for p in pieces], t_k) - 1, 0)
+        _, theta0, cum0, mult, up = pieces[j]
+        theta = theta0 + mult * (g.cum[i, k] - cum0) if up else theta0
+        parts: list[PartState | None] = [None] * self._ncomp(m)
+        for rec in self.history[m]:
+            k0, k1 = self._span(m, rec)
+            if k0 <= k < k1:
+                parts[rec.component] = PartState(rec.life, rec.theta0_h, k0, k1)
+        return theta, up, parts
 
     def machine(self, m: int):
         env = self.env
@@ -214,25 +272,37 @@ class _Plant:
             if self.waiting[p]:
                 self.procs[p].interrupt()
 
+    def _diagnosis(self, m: int, c: int, kind: str) -> list[tuple[int, str]]:
+        """The parts this stop acts on: the failed, aged or alarmed part (none on a false
+        alarm: the diagnosed part shows no fault), plus opportunistic replacements."""
+        parts = [(c, kind)]
+        comps = self.layout.components[self.layout.machine_type[m]]
+        if kind == CONDITION and self.alarm[m] is not None:
+            onset = self.world.components[comps[c]].onset_health
+            if self._health(self.current[m][c]) >= onset:
+                parts = [(c, FALSE_ALARM)]
+        level = self.policy.opportunistic_health_below
+        if level is not None:
+            parts += [(o, OPPORTUNISTIC) for o, r in enumerate(self.current[m])
+                      if o != c and self._health(r) < level]
+        return parts
+
     def maintain(self, m: int, c: int, kind: str):
         env, rec = self.env, self.record
         t_request = env.now
+        alarm = self.alarm[m] if kind == CONDITION else None
         rec.events.append((t_request, m, "failure" if kind == CORRECTIVE else "alarm"
                            if kind == CONDITION else "age_limit", c))
         self.up[m] = False
         self._piece(m)
         self._set_partners(m, +1)
-        parts = [(c, kind)]
-        level = self.policy.opportunistic_health_below
-        if level is not None:
-            parts += [(o, OPPORTUNISTIC) for o, r in enumerate(self.current[m])
-                      if o != c and self._health(r) < level]
+        parts = self._diagnosis(m, c, kind)
         tname = self.layout.types[self.layout.machine_type[m]]
         comps = [self.world.components[n] for n in self.layout.components[
             self.layout.machine_type[m]]]
-        for p, _ in parts:
+        for p, k in parts:
             pool = comps[p].spare
-            if pool is not None:
+            if pool is not None and k != FALSE_ALARM:
                 yield self.spares[pool].get(1)
                 env.process(self._reorder(pool))
         t_spare = env.now
@@ -249,22 +319,32 @@ class _Plant:
         t_end = env.now
         for (p, k), dur in zip(parts, durations, strict=True):
             old = self.current[m][p]
-            old.t1_h, old.end = t_end, ("failure" if k == CORRECTIVE else k)
-            if k == CORRECTIVE:
-                old.t_fail_h = t_request
-            age_before = old.life.start_age_h + self._age(old)
-            start = 0.0
-            if k == CORRECTIVE and old.life.kind == WEIBULL:
-                q, x = maint.repair.q, self._age(old)
-                v = old.life.start_age_h
-                start = v + q * x if maint.repair.kijima == 1 else q * (v + x)
-            self.current[m][p] = self._install(m, p, start)
+            age = self._age(old)
+            ages = old.life.kind in AGE_KINDS
+            before = (old.life.start_age_h + age if ages else math.nan,
+                      1.0 - self._health(old))
+            new = old
+            if k != FALSE_ALARM:
+                old.t1_h, old.end = t_end, ("failure" if k == CORRECTIVE else k)
+                if k == CORRECTIVE:
+                    old.t_fail_h = t_request
+                new = self.current[m][p] = self._install(m, p, old if k == CORRECTIVE
+                                                         else None)
+            after = ((new.life.start_age_h + self._age(new) if ages else math.nan),
+                     1.0 - self._health(new))
+            reading = alarm is not None and p == c
             rec.log.append({"machine": m, "component": p, "action": k, "t_request_h": t_request,
                             "t_start_h": t_start, "t_end_h": t_end,
                             "wait_spare_h": t_spare - t_request, "wait_crew_h": t_start - t_spare,
-                            "repair_h": dur, "virtual_age_before_h": age_before,
-                            "virtual_age_after_h": start, "machine_type": tname})
+                            "repair_h": dur, "virtual_age_before_h": before[0],
+                            "virtual_age_after_h": after[0], "damage_before": before[1],
+                            "damage_after": after[1],
+                            "alarm_channel": (self.monitor.channels[alarm.alarm]
+                                              if reading and self.monitor else ""),
+                            "reading": alarm.reading if reading else math.nan,
+                            "machine_type": tname})
         rec.events.append((t_end, m, "restart", -1))
+        self.restart_h[m] = t_end
         self.up[m] = True
         self.t_upd[m] = env.now
         self._piece(m)
@@ -285,6 +365,8 @@ class _Plant:
 
 
 def simulate_plant(world: MaintenanceWorld, layout: Layout, grids: list[TypeGrid],
-                   draw: EntityDraw, rng: np.random.Generator) -> PlantRecord:
-    """Run one plant over the horizon."""
-    return _Plant(world, layout, grids, draw, rng).run()
+                   draw: EntityDraw, rng: np.random.Generator, *,
+                   monitor: Monitor | None = None) -> PlantRecord:
+    """Run one plant over the horizon (``monitor``: the alarm channels, for condition-based
+    maintenance on ``alarms``)."""
+    return _Plant(world, layout, grids, draw, rng, monitor).run()

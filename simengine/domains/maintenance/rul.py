@@ -5,6 +5,13 @@
   mean η·e^y·Γ(1+1/β, y) − x (upper incomplete gamma).
 * Wiener first passage from level X to D with drift μ, diffusion σ: inverse Gaussian with mean
   (D−X)/μ and shape (D−X)²/σ².
+* Gamma-process wear with shape rate k per hour and scale θ (mean rate kθ), remaining
+  distance r to the level: the path is monotone, so the first passage T satisfies
+  P(T > t) = P(X(t) < r) = P(kt, r/θ) (regularized lower incomplete gamma). With y = r/θ and
+  u = kt this depends on y alone: quantiles u_p(y) solve P(u, y) = 1 − p and the mean is
+  ∫₀^∞ P(u, y) du, both tabulated once on a log grid of y (:func:`gamma_passage_tables`).
+  (A Gamma path is simulated on the sample grid and crosses where its linear interpolation
+  does: its failure time is the continuous process's to within a sample period.)
 * Paris law: cycles from a0 to a_c, N = (a_c^(1−m/2) − a0^(1−m/2)) / (C (YΔσ√π)^m (1−m/2))
   for m ≠ 2, ln(a_c/a0)/(C (YΔσ√π)²) for m = 2.
 * Accelerated life: under an ageing rate r(t), a Weibull part fails at T with
@@ -20,8 +27,12 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "GAMMA_Y_RANGE",
     "PHI_RANGE",
     "accelerated_weibull_cdf",
+    "gamma_passage_mean",
+    "gamma_passage_quantile",
+    "gamma_passage_tables",
     "ig_quantile_table",
     "inverse_gaussian_mean",
     "inverse_gaussian_quantile",
@@ -89,6 +100,65 @@ def ig_quantile_table(p: float) -> tuple[np.ndarray, np.ndarray]:
         below = _ig_cdf(np.exp(mid), phi) < p
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
     return log_phi, np.exp(0.5 * (lo + hi))
+
+
+GAMMA_Y_RANGE = (1e-4, 1e4)
+GAMMA_QUANTILES = (0.1, 0.5, 0.9)
+
+
+@lru_cache(maxsize=1)
+def gamma_passage_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(log y grid, (4, n) table) of u = kT, the first passage of a unit-scale Gamma process over
+    y, standardised so that it interpolates well and extends beyond the grid: row 0 is
+    E[u] − y, rows 1–3 are (u_p − y)/√(y + 1) for p in :data:`GAMMA_QUANTILES`.
+
+    P(u, y) falls from 1 to 0 around u ≈ y over a width ≈ √y: below ``lo`` = y − 40√y − 40 it
+    is 1 to double precision, above ``hi`` = y + 40√y + 40 it is 0. The mean is ``lo`` plus the
+    trapezoid rule over [lo, hi] on nodes that crowd at ``lo`` (for small y, P falls steeply
+    from u = 0); quantiles come from 60 bisection steps in [lo, hi]. Beyond y = 10⁴ the
+    standardised values are those at 10⁴ (their limits, E[u] − y → 1/2 and the normal
+    quantiles, are reached to within 0.01). Built on first use (~0.1 s); relative errors of
+    the mean and of P(T > t_p) stay below 5e-4."""
+    from scipy.special import gammainc
+
+    log_y = np.linspace(np.log(GAMMA_Y_RANGE[0]), np.log(GAMMA_Y_RANGE[1]), 801)
+    y = np.exp(log_y)
+    width = 40.0 * np.sqrt(y) + 40.0
+    lo, hi = np.maximum(y - width, 0.0), y + width
+    nodes = np.linspace(0.0, 1.0, 601) ** 2  # dense at lo: for small y P falls at once
+    u = lo[:, None] + (hi - lo)[:, None] * nodes[None, :]
+    table = [lo + np.trapezoid(gammainc(u, y[:, None]), u, axis=1) - y]
+    for p in GAMMA_QUANTILES:
+        a, b = lo.copy(), hi.copy()
+        for _ in range(60):
+            mid = 0.5 * (a + b)
+            survived = gammainc(mid, y) > 1.0 - p  # P(T > mid) > 1 − p: the quantile is later
+            a, b = np.where(survived, mid, a), np.where(survived, b, mid)
+        table.append((0.5 * (a + b) - y) / np.sqrt(y + 1.0))
+    return log_y, np.ascontiguousarray(np.stack(table))
+
+
+def _gamma_y(distance: Any, mean_rate: Any, shape_rate: Any) -> np.ndarray:
+    return np.asarray(distance, dtype=np.float64) * np.asarray(shape_rate) / np.asarray(mean_rate)
+
+
+def gamma_passage_mean(distance: Any, *, mean_rate: Any, shape_rate: Any) -> np.ndarray:
+    """Mean first-passage time of Gamma wear (mean ``mean_rate``, shape ``shape_rate`` per
+    time unit) over ``distance``."""
+    grid, table = gamma_passage_tables()
+    y = _gamma_y(distance, mean_rate, shape_rate)
+    x = np.log(np.clip(y, *GAMMA_Y_RANGE))
+    return (y + np.interp(x, grid, table[0])) / shape_rate
+
+
+def gamma_passage_quantile(distance: Any, p: float, *, mean_rate: Any, shape_rate: Any
+                           ) -> np.ndarray:
+    """The p-quantile (p in :data:`GAMMA_QUANTILES`) of that first passage."""
+    grid, table = gamma_passage_tables()
+    y = _gamma_y(distance, mean_rate, shape_rate)
+    x = np.log(np.clip(y, *GAMMA_Y_RANGE))
+    row = 1 + GAMMA_QUANTILES.index(p)
+    return (y + np.sqrt(y + 1.0) * np.interp(x, grid, table[row])) / shape_rate
 
 
 def paris_cycles_to_critical(*, c: float, m: float, y_dsigma_mpa: float, a0_m: float,

@@ -1,9 +1,12 @@
 """One run end to end: grids → simpy plant → outcomes, and the requested streams.
 
 Randomness: the plant (regime switching, part lives, repair and lead times) draws only from the
-run's simulation generator ``keys.generator(run, SIMULATION)``; the recorded streams draw from
-sub-streams ``SeedSequence(seed, spawn_key=(*stage, run, SIMULATION, k))`` (k = 1 sensor noise,
-2 sensor faults, 3 vibration), so recording a stream never changes what was simulated.
+run's simulation generator ``keys.generator(run, SIMULATION)``; measurements draw from
+sub-streams ``SeedSequence(seed, spawn_key=(*stage, run, SIMULATION, k))`` (k = 2 sensor faults,
+3 vibration) and, for sensor noise, one per machine ``(*stage, run, SIMULATION, 1, machine)``.
+Sensor faults are drawn before the plant runs and a machine's noise is a pure function of its
+key, so condition monitoring reads exactly the values the ``timeseries`` records, and recording
+a stream never changes what was simulated.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from simengine.domains.maintenance.compile import EntityDraw, Layout, TypeGrid, build_grids
+from simengine.domains.maintenance.monitor import Monitor
 from simengine.domains.maintenance.plant import PlantRecord, simulate_plant
+from simengine.domains.maintenance.sensors import FaultEpisode, draw_faults
 from simengine.domains.maintenance.synth import TypeRecord, last_rate, type_record, type_summary
 from simengine.sampling.keys import Purpose, RunKeys, name_slot
 
@@ -25,11 +30,13 @@ __all__ = [
     "VIBRATION",
     "RunResult",
     "machine_splits",
+    "noise_normals",
     "simulate_run",
     "stream_rng",
 ]
 
 NOISE, FAULTS, VIBRATION = 1, 2, 3
+PREVENTIVE = ("condition_based", "time_based", "opportunistic")
 PROJECTION_CAP_H = 1e9
 
 
@@ -38,6 +45,15 @@ def stream_rng(keys: RunKeys, run: int, sub: int) -> np.random.Generator:
     seq = np.random.SeedSequence(keys.seed, spawn_key=(*keys.stage, int(run),
                                                        int(Purpose.SIMULATION), sub))
     return np.random.Generator(np.random.PCG64(seq))
+
+
+def noise_normals(keys: RunKeys, run: int, machine: int, steps: int, channels: int
+                  ) -> np.ndarray:
+    """(steps, channels) standard normals of one machine's sensor noise."""
+    seq = np.random.SeedSequence(keys.seed, spawn_key=(*keys.stage, int(run),
+                                                       int(Purpose.SIMULATION), NOISE,
+                                                       int(machine)))
+    return np.random.Generator(np.random.PCG64(seq)).standard_normal((steps, channels))
 
 
 def machine_splits(fractions: Mapping[str, float], keys: RunKeys, machines: int) -> np.ndarray:
@@ -60,6 +76,7 @@ class RunResult:
     record: PlantRecord
     grids: list[TypeGrid]
     records: list[TypeRecord]
+    faults: list[list[list[FaultEpisode]]]  # per type, per machine of the type
 
 
 def _downtime(record: PlantRecord, horizon: float) -> np.ndarray:
@@ -113,7 +130,16 @@ def simulate_run(scenario, layout: Layout, params: Mapping[str, np.ndarray], key
     run = int(keys.runs[r])
     rng = keys.generator(run, Purpose.SIMULATION)
     grids = build_grids(scenario, layout, params, r, rng, weather)
-    record = simulate_plant(world, layout, grids, EntityDraw(params, r, rng), rng)
+    faults = sensor_faults(world, layout, grids, params, keys, r)
+    monitor = None
+    if world.maintenance.policy.alarms:
+        def noise_of(m: int) -> np.ndarray:
+            spec = world.machines[layout.types[layout.machine_type[m]]]
+            return noise_normals(keys, run, m, grids[layout.machine_type[m]].steps,
+                                 len(spec.sensors))
+        monitor = Monitor(world, layout, grids, noise_of, faults)
+    record = simulate_plant(world, layout, grids, EntityDraw(params, r, rng), rng,
+                           monitor=monitor)
     records = [type_record(record, layout, g, t) for t, g in enumerate(grids)]
     horizon = layout.horizon_h
     down = _downtime(record, horizon)
@@ -134,7 +160,8 @@ def simulate_run(scenario, layout: Layout, params: Mapping[str, np.ndarray], key
         "any_failure": first < horizon,
         "failure_margin_h": horizon - first,
         "first_failure_h": first,
-        "preventive_actions": sum(1 for x in log if x["action"] != "corrective"),
+        "preventive_actions": sum(1 for x in log if x["action"] in PREVENTIVE),
+        "false_alarms": sum(1 for x in log if x["action"] == "false_alarm"),
         "downtime_h": float(down.sum()),
         "availability": 1.0 - float(down.sum()) / (horizon * layout.machines),
         "production_loss": float((down * production).sum()),
@@ -145,4 +172,22 @@ def simulate_run(scenario, layout: Layout, params: Mapping[str, np.ndarray], key
         "overheat_h": overheat,
         "max_ambient_c": float(max(g.ambient_c.max() for g in grids)),
     }
-    return RunResult(outcomes, record, grids, records)
+    return RunResult(outcomes, record, grids, records, faults)
+
+
+def sensor_faults(world, layout: Layout, grids: list[TypeGrid], params: Mapping[str, np.ndarray],
+                  keys: RunKeys, r: int) -> list[list[list[FaultEpisode]]]:
+    """The run's sensor faults, type by type, machine by machine (from the FAULTS stream)."""
+    fault_rng = stream_rng(keys, int(keys.runs[r]), FAULTS)
+    out: list[list[list[FaultEpisode]]] = []
+    for t, g in enumerate(grids):
+        spec = world.machines[layout.types[t]]
+        sf = spec.sensor_faults
+        if sf is None or not spec.sensors:
+            out.append([])
+            continue
+        draw = EntityDraw(params, r, fault_rng)
+        out.append(draw_faults(sf, int((layout.machine_type == t).sum()), len(spec.sensors),
+                               g.t_h, layout.horizon_h, fault_rng,
+                               lambda sf=sf, draw=draw: draw(sf.duration_h)))
+    return out

@@ -16,10 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from simengine.categorical import Categorical
-from simengine.domains.maintenance.compile import EntityDraw, Layout, regimes_of
+from simengine.domains.maintenance.compile import Layout, regimes_of
 from simengine.domains.maintenance.labels import row_labels
-from simengine.domains.maintenance.sensors import FAULT_KINDS, channel_values, inject_faults
-from simengine.domains.maintenance.simulate import FAULTS, NOISE, VIBRATION, RunResult, stream_rng
+from simengine.domains.maintenance.sensors import (
+    FAULT_KINDS,
+    apply_faults,
+    channel_coefficients,
+    channel_values,
+)
+from simengine.domains.maintenance.simulate import VIBRATION, RunResult, noise_normals, stream_rng
 from simengine.domains.maintenance.synth import block_state, blocks
 from simengine.domains.maintenance.vibration import BEARING_FAULTS, window
 from simengine.units import UNITS, unit_of
@@ -75,17 +80,7 @@ class _TypeTables:
         settings = np.array([[x.settings.get(name, np.nan) for x in regimes]
                              for name in cols.settings], dtype=np.float64).reshape(-1, len(names))
         sensors = list(spec.sensors.values())
-        base, per_load, per_amb, noise = (np.array([getattr(x, f) for x in sensors],
-                                                   dtype=np.float64)
-                                          for f in ("base", "per_load", "per_ambient",
-                                                    "noise_std"))
-        per_damage = np.zeros((len(sensors), len(comps)))
-        per_regime = np.zeros((len(sensors), len(names)))
-        for j, x in enumerate(sensors):
-            for c, v in x.per_damage.items():
-                per_damage[j, comps.index(c)] = v
-            for g, v in x.per_regime.items():
-                per_regime[j, names.index(g)] = v
+        coefficients = channel_coefficients(sensors, comps, names)
         own = list(spec.sensors)
         return cls(
             regime_code=np.array([cols.regimes.index(n) for n in names], dtype=np.int32),
@@ -96,7 +91,7 @@ class _TypeTables:
             channel_code=np.array([cols.channels.index(n) + 1 for n in own] + [0],
                                   dtype=np.int32),
             fault_std=np.array([x.noise_std or 1.0 for x in sensors], dtype=np.float64),
-            coefficients=(base, per_load, per_amb, per_damage, per_regime, noise),
+            coefficients=coefficients,
         )
 
 
@@ -109,15 +104,13 @@ def timeseries_chunks(scenario, layout: Layout, res: RunResult, keys, r: int,
     world = scenario.spec.world
     cols = Columns.of(world)
     run = int(keys.runs[r])
-    noise_rng, fault_rng = stream_rng(keys, run, NOISE), stream_rng(keys, run, FAULTS)
     cap = scenario.spec.labels.rul_cap_h
     for t, (g, rec) in enumerate(zip(res.grids, res.records, strict=True)):
         spec = world.machines[layout.types[t]]
         comps = layout.components[t]
         tab = _TypeTables.of(world, spec, comps, cols)
         own = list(spec.sensors)
-        sf = spec.sensor_faults if own else None
-        draw = EntityDraw(params, r, fault_rng)
+        faults = res.faults[t]
         spans = blocks(rec.count, g.steps, CHUNK_ROWS)
         normals = np.empty(((spans[0][1] - spans[0][0]) * g.steps, len(own)))  # reused
         for i0, i1 in spans:
@@ -125,17 +118,19 @@ def timeseries_chunks(scenario, layout: Layout, res: RunResult, keys, r: int,
             st = block_state(rec, g, len(comps), i0, i1)
             lab = row_labels(st, rec, g.steps, tab.onset, cap)
             regime = g.regime[i0:i1].ravel()
-            noise = noise_rng.standard_normal(out=normals[:rows])
+            for i in range(i0, i1):
+                first = (i - i0) * g.steps
+                normals[first : first + g.steps] = noise_normals(keys, run, int(rec.machines[i]),
+                                                                 g.steps, len(own))
             values = channel_values(st.up, g.regime_load, g.ambient_c, lab.parts, regime,
-                                    *tab.coefficients, noise)
+                                    *tab.coefficients, normals[:rows])
             code = np.zeros(rows, dtype=np.int32)
             chan = np.full(rows, len(own), dtype=np.int64)
-            if sf is not None:
-                fault, channel = inject_faults(values.T, np.arange(rows).reshape(n, g.steps),
-                                               g.t_h, sf, tab.fault_std, layout.horizon_h,
-                                               fault_rng,
-                                               lambda sf=sf, draw=draw: draw(sf.duration_h))
-                code[:] = fault
+            if faults:
+                channel = np.full(rows, -1, dtype=np.int64)
+                for i in range(i0, i1):
+                    apply_faults(values.T, (i - i0) * g.steps, faults[i], spec.sensor_faults,
+                                 tab.fault_std, g.t_h, code, channel)
                 chan = np.where(channel >= 0, channel, len(own))
             out: dict[str, object] = {
                 "run": np.full(rows, run, dtype=np.int64),
@@ -185,11 +180,14 @@ def event_table(scenario, layout: Layout, res: RunResult, run: int) -> dict[str,
 
 
 LOG_FLOATS = ("t_request_h", "t_start_h", "t_end_h", "wait_spare_h", "wait_crew_h", "repair_h",
-              "virtual_age_before_h", "virtual_age_after_h")
+              "virtual_age_before_h", "virtual_age_after_h", "damage_before", "damage_after",
+              "reading")
 
 
 def log_table(scenario, layout: Layout, res: RunResult, run: int) -> dict[str, np.ndarray]:
-    """One row per part maintained: action, timing, waits, virtual ages."""
+    """One row per part maintained (or inspected on a false alarm): action, timing, waits,
+    virtual ages (age models; NaN for wear models) and damage (1 − health) before and after,
+    and for an alarm the channel and the reading that raised it."""
     log = res.record.log
     comp = [layout.components[layout.machine_type[x["machine"]]][x["component"]] for x in log]
     out = {
@@ -197,6 +195,7 @@ def log_table(scenario, layout: Layout, res: RunResult, run: int) -> dict[str, n
         "machine": np.array([layout.names[x["machine"]] for x in log], dtype=object),
         "component": np.array(comp, dtype=object),
         "action": np.array([x["action"] for x in log], dtype=object),
+        "alarm_channel": np.array([x["alarm_channel"] for x in log], dtype=object),
     }
     for f in LOG_FLOATS:
         out[f] = np.array([x[f] for x in log], dtype=np.float64)

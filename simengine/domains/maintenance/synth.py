@@ -6,6 +6,9 @@ realised path. The plant record is first flattened into arrays (:class:`TypeReco
 kernel call fills a whole block of machines without a Python loop per machine or per row, and
 memory stays bounded by the block, never by the fleet. The run outcomes that need the state
 (lowest health, overheating hours) come from a second kernel that stores nothing per row.
+
+A sample at time t shows the plant just before whatever happens at t: an inspection that
+stops a machine at t reads it running (the reading that raised the alarm is in the row).
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ import numba
 import numpy as np
 
 from simengine.domains.maintenance.compile import Layout, TypeGrid
-from simengine.domains.maintenance.degradation import EXPONENTIAL, GAMMA, WEIBULL, WIENER
+from simengine.domains.maintenance.degradation import (
+    EXPONENTIAL,
+    GAMMA,
+    WEIBULL,
+    WIENER,
+    health_at,
+    path_health,
+)
 from simengine.domains.maintenance.plant import PlantRecord
 
 __all__ = ["BlockState", "TypeRecord", "block_state", "blocks", "last_rate", "type_record",
@@ -140,28 +150,6 @@ class BlockState:
     life: np.ndarray
 
 
-@numba.njit(cache=True, inline="always")
-def _path_health(paths: np.ndarray, offset: int, last: int, x: float) -> float:
-    """1 − damage, the damage path linearly interpolated at ``x`` path steps."""
-    k = min(int(math.floor(x)), max(last - 1, 0))
-    frac = max(x - k, 0.0)
-    lower = paths[offset + k]
-    upper = paths[offset + min(k + 1, last)]
-    return 1.0 - (lower + frac * (upper - lower))
-
-
-@numba.njit(cache=True, inline="always")
-def _health(kind: int, s: float, p: np.ndarray, start_age: float, paths: np.ndarray,
-            offset: int, length: int, dtau: float) -> float:
-    """Health at effective age ``s`` since installation (see :class:`degradation.Life`)."""
-    if kind == WEIBULL:
-        v = start_age
-        return 1.0 - (((v + s) / p[1]) ** p[0] - (v / p[1]) ** p[0]) / p[2]
-    if kind == EXPONENTIAL:
-        return 1.0 - p[0] - math.expm1(p[1] * s ** p[2])
-    return _path_health(paths, offset, length - 1, s / dtau)
-
-
 @numba.njit(cache=True, nogil=True)
 def _fill(i0, i1, steps, t_h, regime, regime_rate, grid_cum, piece_offsets, piece_t,
           piece_theta, piece_cum, piece_mult, piece_up, life_offsets, life_component, life_k0,
@@ -172,7 +160,7 @@ def _fill(i0, i1, steps, t_h, regime, regime_rate, grid_cum, piece_offsets, piec
         base = (i - i0) * steps
         j, stop = piece_offsets[i], piece_offsets[i + 1]
         for k in range(steps):
-            while j + 1 < stop and piece_t[j + 1] <= t_h[k]:
+            while j + 1 < stop and piece_t[j + 1] < t_h[k]:
                 j += 1
             r = base + k
             running = piece_up[j]
@@ -190,15 +178,16 @@ def _fill(i0, i1, steps, t_h, regime, regime_rate, grid_cum, piece_offsets, piec
             v_term = (v / p1) ** p0 if kind == WEIBULL else 0.0  # the same at every step
             offset, last, dtau = life_path_offset[q], life_path_len[q] - 1, life_dtau[q]
             theta0, fail_tau, failed = life_theta0[q], life_fail_tau[q], life_failed[q]
+            x_end = fail_tau / dtau
             for k in range(life_k0[q], life_k1[q]):
                 r = base + k
                 s = max(theta[r] - theta0, 0.0)
                 if kind == WEIBULL:
                     h = 1.0 - (((v + s) / p1) ** p0 - v_term) / p2
                 elif kind == EXPONENTIAL:
-                    h = 1.0 - p0 - math.expm1(p1 * s ** p2)
+                    h = 1.0 - p0 - math.expm1(p1 * (v + s) ** p2)
                 else:
-                    h = _path_health(paths, offset, last, s / dtau)
+                    h = path_health(paths, offset, last, s / dtau, x_end)
                 health[r, c] = h
                 life[r, c] = q
                 if failed:
@@ -246,7 +235,7 @@ def blocks(count: int, steps: int, rows: int) -> list[tuple[int, int]]:
 def _summary(steps, t_h, regime, regime_temp, max_temp, n_parts, piece_offsets, piece_t,
              piece_theta, piece_cum, piece_mult, piece_up, grid_cum, life_offsets,
              life_component, life_k0, life_k1, life_theta0, life_kind, life_start_age,
-             life_params, life_path_offset, life_path_len, life_dtau, paths):
+             life_params, life_path_offset, life_path_len, life_dtau, life_fail_tau, paths):
     count = regime.shape[0]
     lowest = np.inf
     hot = 0
@@ -255,7 +244,7 @@ def _summary(steps, t_h, regime, regime_temp, max_temp, n_parts, piece_offsets, 
     for i in range(count):
         j, stop = piece_offsets[i], piece_offsets[i + 1]
         for k in range(steps):
-            while j + 1 < stop and piece_t[j + 1] <= t_h[k]:
+            while j + 1 < stop and piece_t[j + 1] < t_h[k]:
                 j += 1
             th = piece_theta[j]
             if piece_up[j]:
@@ -274,8 +263,9 @@ def _summary(steps, t_h, regime, regime_temp, max_temp, n_parts, piece_offsets, 
             first = k0 if kind == WIENER else k1 - 1
             for k in range(first, k1):
                 s = max(theta[k] - life_theta0[q], 0.0)
-                h = _health(kind, s, life_params[q], life_start_age[q], paths,
-                            life_path_offset[q], life_path_len[q], life_dtau[q])
+                h = health_at(kind, s, life_params[q], life_start_age[q], paths,
+                              life_path_offset[q], life_path_len[q], life_dtau[q],
+                              life_fail_tau[q])
                 lowest = min(lowest, h)
         for c in range(n_parts):
             if covered[c] < steps:
@@ -296,12 +286,13 @@ def type_summary(rec: TypeRecord, grid: TypeGrid, n_parts: int,
                            rec.piece_mult, rec.piece_up, grid.cum, rec.life_offsets,
                            rec.life_component, rec.life_k0, rec.life_k1, rec.life_theta0_h,
                            rec.life_kind, rec.life_start_age_h, rec.life_params,
-                           rec.life_path_offset, rec.life_path_len, rec.life_dtau_h, rec.paths)
+                           rec.life_path_offset, rec.life_path_len, rec.life_dtau_h,
+                           rec.life_fail_tau_h, rec.paths)
     return float(lowest), hot * grid.dt_h
 
 
 def last_rate(rec: TypeRecord, grid: TypeGrid, i: int) -> float:
     """Machine ``i``'s ageing rate (cascade included) at the last step of the grid."""
     a, b = rec.piece_offsets[i], rec.piece_offsets[i + 1]
-    j = int(np.searchsorted(rec.piece_t_h[a:b], grid.t_h[-1], side="right")) - 1
+    j = int(np.searchsorted(rec.piece_t_h[a:b], grid.t_h[-1], side="left")) - 1
     return grid.rate_at(i, grid.steps - 1) * float(rec.piece_mult[a + max(j, 0)])

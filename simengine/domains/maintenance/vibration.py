@@ -28,10 +28,13 @@ IMBALANCE_G = 0.05
 """Project choice: a small 1× shaft component present on every machine."""
 
 
+DEFAULT_BEARING = BearingSpec()
+
+
 def bearing_frequencies_hz(shaft_hz: float, geometry: BearingSpec | None = None
                            ) -> dict[str, float]:
     """BPFO, BPFI, BSF and FTF (Hz) at shaft frequency ``shaft_hz``."""
-    g = geometry or BearingSpec()
+    g = geometry or DEFAULT_BEARING
     ratio = g.ball_diameter_mm / g.pitch_diameter_mm * math.cos(math.radians(g.contact_angle_deg))
     n = g.balls
     return {
@@ -57,14 +60,17 @@ def _window(rate_hz: float, n: int, t0_s: float, shaft_hz: float, freq: np.ndarr
             mod_hz: np.ndarray, mod_kind: np.ndarray, amp_g: np.ndarray, slip: float,
             resonance_hz: float, damping: float, noise: np.ndarray, jitter: np.ndarray
             ) -> np.ndarray:
+    """The window in O(samples + impulses): every impulse rings the same resonance, so the sum
+    of ring-downs is one complex first-order recursion y_s = r·y_(s−1) + (impulses landing
+    at sample s), r = e^(p·dt), p = −ζω_n + iω_d, and x = Im y. An impulse at t_i lands on the
+    first sample s ≥ t_i with phasor A·e^(p(s·dt − t_i)); Im of A·e^(pτ) is the ring-down
+    A·e^(−ζω_n τ)·sin(ω_d τ). The shaft's 1× imbalance is a rotating phasor as well."""
     dt = 1.0 / rate_hz
-    x = np.empty(n)
-    for s in range(n):
-        x[s] = IMBALANCE_G * math.sin(2 * math.pi * shaft_hz * (t0_s + s * dt)) + noise[s]
     wn = 2 * math.pi * resonance_hz
     wd = wn * math.sqrt(1 - damping * damping)
     decay = damping * wn
-    ring = min(int(8.0 / decay * rate_hz) + 1, n)  # e^-8: negligible
+    inj_re = np.zeros(n)
+    inj_im = np.zeros(n)
     span = n * dt
     for c in range(freq.shape[0]):
         if amp_g[c] <= 0.0 or freq[c] <= 0.0:
@@ -79,11 +85,25 @@ def _window(rate_hz: float, n: int, t0_s: float, shaft_hz: float, freq: np.ndarr
             q = 1.0
             if mod_kind[c] == 1:
                 q = 0.5 * (1.0 + math.cos(2 * math.pi * mod_hz[c] * (ti + t0_s)))
-            a = amp_g[c] * q
-            start = max(int(math.ceil(ti * rate_hz)), 0)
-            for s in range(start, min(start + ring, n)):
-                tau = s * dt - ti
-                x[s] += a * math.exp(-decay * tau) * math.sin(wd * tau)
+            s = max(int(math.ceil(ti * rate_hz)), 0)
+            if s >= n:
+                continue
+            tau = s * dt - ti
+            mag = amp_g[c] * q * math.exp(-decay * tau)
+            inj_re[s] += mag * math.cos(wd * tau)
+            inj_im[s] += mag * math.sin(wd * tau)
+    r_mag = math.exp(-decay * dt)
+    r_re, r_im = r_mag * math.cos(wd * dt), r_mag * math.sin(wd * dt)
+    w = 2 * math.pi * shaft_hz
+    u_re, u_im = math.cos(w * dt), math.sin(w * dt)  # the imbalance phasor's step
+    p_re, p_im = math.cos(w * t0_s), math.sin(w * t0_s)
+    x = np.empty(n)
+    y_re = y_im = 0.0
+    for s in range(n):
+        y_re, y_im = (r_re * y_re - r_im * y_im + inj_re[s], r_re * y_im + r_im * y_re
+                      + inj_im[s])
+        x[s] = y_im + IMBALANCE_G * p_im + noise[s]
+        p_re, p_im = u_re * p_re - u_im * p_im, u_re * p_im + u_im * p_re
     return x
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from tests.domains.maintenance.helpers import scenario, simulate
 
@@ -61,3 +61,31 @@ def test_wiener_first_passage_label_is_inverse_gaussian() -> None:
     assert abs(z) < 3.5
     below = (rul <= rows["rul_p50_h"]).mean()
     assert abs(below - 0.5) < 0.08
+
+
+def test_gamma_first_passage_label_matches_simulated_residual_lives() -> None:
+    """Each machine's realised residual life under its own closed form: P(T > t) = P(X(t) <
+    r) = P(kt, r/θ) makes the transform 1 − P(k·RUL, r/θ) uniform; the mean label matches the
+    mean residual life and the quantile labels are crossed at their rates."""
+    world = """  machines:
+    unit: {count: 500, sample_every_s: 3600}
+  components:
+    part:
+      on: unit
+      fault: wear_out
+      wear: {gamma_process: {mean_rate_per_h: 4.0e-3, shape_per_h: 0.05}}
+  maintenance: {repair_h: 1.0e-6}
+"""
+    _, s = simulate(scenario(world, duration_h=2500), streams=("timeseries", "events"))
+    rows = _rows_at(s, 80.0)
+    rul = rows["rul_h"]
+    assert rul.size > 400
+    y = rows["health_part"] * 1.0 * 0.05 / 4.0e-3  # remaining wear in scale units
+    assert np.ptp(y) > 2.0  # machines are in different states
+    u = 1.0 - special.gammainc(0.05 * rul, y)
+    assert stats.kstest(u, "uniform").pvalue > 0.01
+    diff = rul - rows["rul_mean_h"]
+    assert abs(diff.mean() / (diff.std() / np.sqrt(rul.size))) < 3.5
+    for name, p in (("rul_p10_h", 0.1), ("rul_p50_h", 0.5), ("rul_p90_h", 0.9)):
+        below = int((rul <= rows[name]).sum())
+        assert stats.binomtest(below, rul.size, p).pvalue > 0.001, name

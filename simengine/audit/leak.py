@@ -6,7 +6,10 @@ then negatives drawn uniformly):
 1. **Metadata AUC** — a gradient-boosted classifier sees only metadata: identifier columns
    (``*_id``, ``*_account``: the raw value, its low digits and its high bits), row order (the
    position in the corpus and within its run) and timestamp granularity (the second within the
-   minute). A clean corpus gives AUC 0.5 ± ``tolerance`` (0.03).
+   minute). A clean corpus gives AUC 0.5 ± ``tolerance`` (0.03). Ids are positive; a value
+   ≤ 0 means the row has none (a transfer has no card): whether a row has an id is what kind
+   of row it is (the channel, judged by the single-column check), not an id pattern, so those
+   rows get values drawn from the column's present ids and only the ids' values are judged.
 2. **Single-column AUC** of every non-label column: numbers by their rank, categories by
    out-of-fold target encoding; the AUC is folded to ≥ 0.5. A column above ``max_column_auc``
    (0.95) fails unless the scenario declares it an intended signal (``labels.intended_signals``).
@@ -148,15 +151,27 @@ def _order_in_second(t_s: np.ndarray) -> np.ndarray:
     return np.arange(n) - start
 
 
-def _metadata(columns: Mapping[str, np.ndarray], order: np.ndarray, excluded: set[str]
-              ) -> tuple[np.ndarray, list[str]]:
+def _present_ids(col: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``col`` with its missing ids (≤ 0) replaced by draws from its present ones."""
+    missing = col <= 0
+    if not missing.any() or missing.all():
+        return col
+    out = col.copy()
+    out[missing] = rng.choice(col[~missing], size=int(missing.sum()))
+    return out
+
+
+def _metadata(columns: Mapping[str, np.ndarray], order: np.ndarray, excluded: set[str],
+              seed: int = 0) -> tuple[np.ndarray, list[str]]:
     feats = [order.astype(np.float64)]
     names = ["order_in_second"]
+    rng = np.random.default_rng(seed)
     for name, col in columns.items():
         col = np.asarray(col)
         if name in excluded:
             continue
         if name.endswith(ID_SUFFIXES) and col.dtype.kind in "iu":
+            col = _present_ids(col, rng)
             feats += [col.astype(np.float64), (col % 1000).astype(np.float64),
                       (col >> 40).astype(np.float64)]
             names += [name, f"{name}%1000", f"{name}>>40"]
@@ -199,7 +214,7 @@ def audit_table(columns: Mapping[str, np.ndarray], *, label: str = "is_fraud",
     sample = {k: np.asarray(v)[rows] for k, v in columns.items()}
     fold, k_folds = _folds(y, sample.get("run"), seed)
     excluded = {label, "run", *labels}
-    x, feat_names = _metadata(sample, np.asarray(order)[rows], excluded)
+    x, feat_names = _metadata(sample, np.asarray(order)[rows], excluded, seed)
     from threadpoolctl import threadpool_limits
 
     model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=15, random_state=seed)

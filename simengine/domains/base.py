@@ -113,6 +113,12 @@ class Domain(ABC):
         """Weather fields this domain does not model (the loader warns when they are set)."""
         return ()
 
+    def kernels_cold(self) -> bool:
+        """True if this domain's compiled kernels are not in the on-disk cache yet. The runner
+        then simulates one run in the parent before it starts workers, so the kernels are
+        compiled once (and cached) instead of once per worker at the same time."""
+        return False
+
 
 @runtime_checkable
 class SteppableDomain(Protocol):

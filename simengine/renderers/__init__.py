@@ -14,3 +14,5 @@ RENDERERS.register("camera", "simengine.renderers.camera:CameraRenderer",
                    description="pybullet camera: RGB, depth, segmentation, occlusion-aware labels")
 RENDERERS.register("lidar", "simengine.renderers.lidar:LidarRenderer",
                    description="Spinning lidar by ray casting: labeled points, weather dropout")
+RENDERERS.register("table_csv", "simengine.renderers.table_csv:TableCsvRenderer",
+                   description="Table rows (e.g. fraud transactions) as one CSV file per run")

@@ -50,6 +50,9 @@ class Renderer(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     options_model: ClassVar[type[BaseModel]]
+    draws_randomness: ClassVar[bool] = True
+    """Whether the output depends on the run keys (sensor noise, weather) and not only on the
+    scenes; a table writer's does not. The conformance tests check whichever is declared."""
 
     def __init__(self, options: BaseModel) -> None:
         self.options = options

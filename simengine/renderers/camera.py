@@ -18,7 +18,12 @@ Files per frame, ``r{run:07d}_f{frame:05d}.png`` under:
 - ``instance/`` — 16-bit instance id: 0 background, else 1 + the object's row within the frame
   (stable across a run's frames, since the scenes keep the object order);
 - ``transmission/`` — 16-bit fog transmission t = exp(−β·depth) scaled by 65535, only for
-  frames with extinction (fog, rain or snow) when weather effects are on.
+  frames with extinction (fog, rain or snow) when weather effects are on;
+- ``surface/`` — only when ``channels`` lists ``surface``: 8-bit road surface of each pixel,
+  the ids of ``scene.SURFACES`` (0 ground, 1 verge, 2 shoulder, 3 asphalt — lanes, the
+  junction's cross road and crosswalks —, 4 marking — lane lines, stop lines, zebra stripes),
+  255 where an object or the sky is seen. The ``semantic`` images label objects only (road
+  pixels are 0 there); this is the road's own segmentation.
 
 The dashcam does not draw the ego (it sits inside it) and does not label it; the bird's-eye
 camera draws and labels it like any other object.
@@ -51,6 +56,7 @@ from simengine.renderers.scene import (
     category_of,
     frame_slices,
     parts_corners,
+    road_columns,
 )
 from simengine.sampling.keys import Purpose, RunKeys
 from simengine.scenario.models import StrictModel
@@ -66,7 +72,7 @@ PNG_COMPRESSION = 1
 LIGHT_DIRECTION = (0.35, 0.25, 1.0)
 """Fixed light direction of the rasteriser's shading (towards the light, road frame)."""
 
-Channel = Literal["rgb", "depth", "semantic", "instance"]
+Channel = Literal["rgb", "depth", "semantic", "instance", "surface"]
 Format = Literal["coco", "yolo", "hf"]
 
 
@@ -117,7 +123,8 @@ class CameraOptions(StrictModel):
                          description="Far clipping distance (m); nothing beyond it is drawn.")
     channels: tuple[Channel, ...] = Field(
         default=("rgb", "depth", "semantic", "instance"),
-        description="Images written per frame: rgb (always), depth, semantic, instance.")
+        description="Images written per frame: rgb (always), depth, semantic, instance, "
+        "surface (road surfaces; not written unless listed).")
     formats: tuple[Format, ...] = Field(default=("coco", "yolo", "hf"),
                                         description="Label formats: coco, yolo, hf.")
     weather_effects: bool = Field(default=True,
@@ -309,6 +316,7 @@ class RenderedFrame:
     semantic: np.ndarray  # (h, w) uint8
     instance: np.ndarray  # (h, w) uint16
     transmission: np.ndarray | None  # (h, w) float in [0, 1], None without extinction
+    surface: np.ndarray  # (h, w) uint8 road surface id (scene.SURFACES), 255 elsewhere
     frame: dict[str, Any]
     objects: list[dict[str, Any]]
 
@@ -433,7 +441,9 @@ class CameraRenderer(Renderer):
         else:
             background = _packed(np.array(SKY_RGB))[0]
             depth = np.full(seg.shape, np.inf, dtype=np.float32)
-            lut = np.full(max([*self.scene.road_surfaces, 0]) + 2, NO_SURFACE, dtype=np.uint8)
+            # one entry past the last road body, so that every object's id (clipped) maps to
+            # no surface
+            lut = np.full(max([*self.scene.road_surfaces, 0]) + 3, NO_SURFACE, dtype=np.uint8)
             for body, sid in self.scene.road_surfaces.items():
                 lut[body + 1] = sid
             surface = lut[np.clip(seg, -1, lut.size - 2) + 1]
@@ -458,7 +468,7 @@ class CameraRenderer(Renderer):
                 float(objects.heading_rad[ego]))
         camera = make_camera(o, *pose)
         bev = o.mount.type == "bev"
-        road = RoadLook(str(row["road_type"]), int(row["lanes"]), float(row["lane_width_m"]))
+        road = RoadLook.from_row(row)
         body_objects = self.scene.show(objects, road, follow_x_m=pose[0],
                                        skip=None if bev else objects.is_ego)
         rgb, depth_m, seg, surface = self._capture(camera, road, pose)
@@ -494,7 +504,7 @@ class CameraRenderer(Renderer):
         labels = [self._object_row(objects, i, camera, instance, clean, visibility_m)
                   for i in body_objects.values()]
         frame_row = self._frame_row(row, camera, transmission is not None)
-        return RenderedFrame(rgb, depth_m, semantic, instance, transmission, frame_row,
+        return RenderedFrame(rgb, depth_m, semantic, instance, transmission, surface, frame_row,
                              [label for label in labels if label is not None])
 
     def _object_row(self, objects: FrameObjects, i: int, camera: PinholeCamera,
@@ -573,7 +583,7 @@ class CameraRenderer(Renderer):
                      "ego_ttc_s", "ego_gap_m"):
             out[name] = float(row[name])
         out["road_state"] = str(row["road_state"])
-        for channel in ("depth", "semantic", "instance"):
+        for channel in ("depth", "semantic", "instance", "surface"):
             if channel in o.channels:
                 out[f"{channel}_file"] = f"{channel}/{stem}.png"
         out["transmission_file"] = f"transmission/{stem}.png" if fog else ""
@@ -587,9 +597,9 @@ class CameraRenderer(Renderer):
         frame's bytes do not depend on which other runs or frames were selected with it."""
         if self.scene is None:
             self.setup()
-        per_frame = ("run", "frame", "t_s", "road_type", "lanes", "lane_width_m", "visibility_m",
-                     "rain_mm_h", "snow_mm_h", "sun_elevation_deg", "road_state", "ego_ttc_s",
-                     "ego_gap_m", "temperature_c", "wind_mps")
+        per_frame = ("run", "frame", "t_s", "visibility_m", "rain_mm_h", "snow_mm_h",
+                     "sun_elevation_deg", "road_state", "ego_ttc_s", "ego_gap_m",
+                     "temperature_c", "wind_mps", *road_columns(scenes))
         for rows in frame_slices(scenes):
             row = {k: scenes[k][rows.start] for k in per_frame if k in scenes}
             rng = keys.frame_generator(int(row["run"]), int(row["frame"]), Purpose.RENDERING)
@@ -599,8 +609,9 @@ class CameraRenderer(Renderer):
                       keys: RunKeys) -> tuple[FrameBatch, dict[str, np.ndarray]]:
         """Frames in memory for a model under test: a :class:`FrameBatch` (weathered RGB, frame
         and object label columns with ``frame_row`` indexing the frames) and the other
-        channels as stacks: ``depth_m`` (float32, inf = no return), ``semantic``, ``instance``
-        and ``transmission`` (NaN for frames without extinction)."""
+        channels as stacks: ``depth_m`` (float32, inf = no return), ``semantic``, ``instance``,
+        ``surface`` (road surface ids, 255 elsewhere) and ``transmission`` (NaN for frames
+        without extinction)."""
         frames = list(self.iter_frames(scenes, keys))
         o: CameraOptions = self.options  # type: ignore[assignment]
         shape = (len(frames), o.height_px, o.width_px)
@@ -612,6 +623,8 @@ class CameraRenderer(Renderer):
             else np.zeros(shape, np.uint8),
             "instance": np.stack([f.instance for f in frames]) if frames
             else np.zeros(shape, np.uint16),
+            "surface": np.stack([f.surface for f in frames]) if frames
+            else np.zeros(shape, np.uint8),
             "transmission": np.stack([
                 f.transmission.astype(np.float32) if f.transmission is not None
                 else np.full(shape[1:], np.nan, np.float32) for f in frames])
@@ -637,6 +650,8 @@ class CameraRenderer(Renderer):
                 out.append(Artefact(f"semantic/{stem}.png", data=encode_png(f.semantic)))
             if "instance" in o.channels:
                 out.append(Artefact(f"instance/{stem}.png", data=encode_png(f.instance)))
+            if "surface" in o.channels:
+                out.append(Artefact(f"surface/{stem}.png", data=encode_png(f.surface)))
             if f.transmission is not None:
                 t = np.clip(f.transmission, 0.0, 1.0).astype(np.float32) * np.float32(65535)
                 t = (t + np.float32(0.5)).astype(np.uint16)  # rounded: t·65535

@@ -4,7 +4,9 @@ Each selected frame poses the same pybullet world the camera sees (:mod:`.scene`
 one ray per beam and azimuth step from the sensor on the ego's roof. A return keeps its
 position in the sensor frame, range, azimuth, ring (beam index), an intensity (Lambertian:
 the surface class's reflectivity × cos of the incidence angle), and its labels: the object it
-hit (track id, instance id, category) or the ground. Weather acts on the returns in physical
+hit (track id, instance id, category) or the ground, and for ground returns the road
+``surface`` there (``scene.SURFACES``: asphalt, marking, …, from the same layout the camera
+draws, junction and crosswalks included). Weather acts on the returns in physical
 units (:mod:`simengine.weather.range_effects`): two-way extinction drops weak returns, and fog,
 rain and snow add spurious near returns, flagged as such.
 
@@ -32,10 +34,12 @@ __all__ = ["LidarOptions", "LidarRenderer", "beam_directions", "pose_matrix"]
 
 REFLECTIVITY: dict[str, float] = {
     "car": 0.45, "truck": 0.45, "motorcycle": 0.40, "cyclist": 0.35, "pedestrian": 0.30,
-    "parked_vehicle": 0.45, "barrier": 0.60, "building": 0.35, "ground": 0.12,
+    "parked_vehicle": 0.45, "barrier": 0.60, "building": 0.35, "ground": 0.12, "marking": 0.55,
 }
 """Diffuse reflectivity at 905 nm by surface class (project choice, typical of painted metal,
-clothing, concrete and asphalt; lidar datasets report asphalt ≈ 0.1, car paint 0.3–0.6)."""
+clothing, concrete and asphalt; lidar datasets report asphalt ≈ 0.1, car paint 0.3–0.6). Road
+paint (lane and stop lines, zebra stripes) carries retroreflective glass beads and returns far
+more than asphalt (``marking``); every other ground surface returns as ``ground``."""
 
 MAX_BATCH = 8192
 """Rays per ``rayTestBatch`` call (pybullet returns at most 16,383 hits per call)."""
@@ -157,6 +161,21 @@ class LidarRenderer(Renderer):
             self._ground = (ground, float(hit[3][2]) if hit[0] == ground else 0.0)
         return self._ground[1]
 
+    @staticmethod
+    def _surfaces(road, origin: np.ndarray, dirs_world: np.ndarray, range_m: np.ndarray,
+                  ground: np.ndarray) -> np.ndarray:
+        """Name of the road surface (``scene.SURFACES``) each ``ground`` ray meets — the same
+        analytic layout the camera draws — and "" for the other rays."""
+        from simengine.renderers.scene import SURFACES
+
+        out = np.full(len(range_m), "", dtype=object)
+        idx = np.flatnonzero(ground)
+        if idx.size:
+            point = origin + dirs_world[idx] * range_m[idx, None]
+            ids = road.surface_at(point[:, 0], point[:, 1])
+            out[idx] = np.asarray(SURFACES, dtype=object)[ids]
+        return out
+
     def _candidates(self, objects, drawn: np.ndarray, sensor: np.ndarray) -> np.ndarray:
         """Rays whose azimuth lies within some drawn object's angular extent (plus a margin)."""
         from simengine.renderers.scene import parts_corners
@@ -187,8 +206,7 @@ class LidarRenderer(Renderer):
         o = self.options
         objects = FrameObjects.from_scenes(scenes, rows)
         first = rows.start
-        road = RoadLook(str(scenes["road_type"][first]), int(scenes["lanes"][first]),
-                        float(scenes["lane_width_m"][first]))
+        road = RoadLook.from_scenes(scenes, first)
         ego = int(np.flatnonzero(objects.is_ego)[0])
         heading = float(objects.heading_rad[ego])
         sensor = pose_matrix(float(objects.x_m[ego]), float(objects.y_m[ego]), o.height_m,
@@ -209,6 +227,8 @@ class LidarRenderer(Renderer):
                                                                strict=True))]
         category = np.asarray(names, dtype=object)[obj + 1]
         reflect = np.asarray([REFLECTIVITY.get(c, 0.3) for c in names])[obj + 1]
+        surface = self._surfaces(road, sensor[:3, 3], dirs_world, range_m, hit & (obj < 0))
+        reflect = np.where(surface == "marking", REFLECTIVITY["marking"], reflect)
         cos_incidence = np.abs(np.einsum("ij,ij->i", normal, dirs_world))
         intensity = np.where(hit, reflect * cos_incidence, 0.0)
         dropped = np.zeros(hit.size, dtype=bool)
@@ -234,7 +254,8 @@ class LidarRenderer(Renderer):
             "range_m": range_m[keep], "intensity": intensity[keep],
             "ring": self.ring[keep].astype(np.int16), "azimuth_deg": self.azimuth_deg[keep],
             "track_id": track, "instance_id": np.where(obj[keep] >= 0, obj[keep] + 1, 0),
-            "category": cat, "spurious": spurious[keep],
+            "category": cat, "surface": np.where(spurious[keep], "", surface[keep]).astype(object),
+            "spurious": spurious[keep],
             "_dropped": np.asarray([int(dropped.sum())]), "_pose": sensor.reshape(-1),
         }
 

@@ -7,11 +7,14 @@ group, statics are plain boxes. The same parts feed the label geometry, so the u
 silhouette of an object is known exactly without rendering it alone (see ``object_labels``).
 Colours are fixed per class (and per pedestrian group) so a person can tell them apart.
 
-The road is built from the per-run columns (``road_type``, ``lanes``, ``lane_width_m``): lanes
-of asphalt with solid edge lines and dashed lane lines, a right shoulder (:data:`SHOULDER_M`,
-the scenes table does not carry the scenario's shoulder width), kerbside pavement in town and
-grass elsewhere. The road is uniform along x, so its bodies follow the camera in steps of the
-dash period and the markings stay put in the world while a finite mesh covers the view.
+The road is built from the per-run columns (:data:`ROAD_COLUMNS`: ``road_type``, ``lanes``,
+``lane_width_m``, ``shoulder_m``, the junction's and crosswalks'): lanes of asphalt with solid
+edge lines and dashed lane lines, a right shoulder (:data:`SHOULDER_M` when the table does not
+say), kerbside pavement in town and grass elsewhere. That road is uniform along x, so its
+bodies follow the camera in steps of the dash period and the markings stay put in the world
+while a finite mesh covers the view. A junction (the cross road, its lines and stop lines) and
+zebra crossings are fixed in the world, drawn over it (:data:`OVERLAY_Z_M`); the analytic
+surface map (:meth:`RoadLook.surface_at`) lays out the same rectangles (:meth:`RoadLook.features`).
 
 Bodies are created once per object and moved between frames (``resetBasePositionAndOrientation``);
 when the set of objects changes (a new run with other objects or sizes) the world is reset and
@@ -25,29 +28,41 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "DASH_M",
     "MARKING_WIDTH_M",
+    "OVERLAY_Z_M",
+    "ROAD_COLUMNS",
     "ROAD_SURFACES",
     "SHOULDER_M",
+    "STOP_LINE_M",
+    "STOP_SETBACK_M",
     "SURFACES",
     "SURFACE_Z_M",
     "VERGE_M",
+    "ZEBRA_PERIOD_M",
+    "ZEBRA_STRIPE_M",
+    "Crosswalk",
     "FrameObjects",
+    "Junction",
     "Part",
+    "Rect",
     "RoadLook",
     "SceneBuilder",
     "category_of",
     "frame_slices",
     "object_parts",
     "parts_corners",
+    "road_columns",
 ]
 
 SHOULDER_M = 2.5
-"""Width of the right shoulder drawn for every road (m); the driving domain's default."""
+"""Width of the right shoulder when a scenes table does not give ``shoulder_m`` (m); the
+driving domain's default."""
 VERGE_M = 3.0
 """Width of the pavement beside an urban road, or the paved strip beside a highway (m)."""
 MARKING_WIDTH_M = 0.15
@@ -246,23 +261,119 @@ class FrameObjects:
 SURFACES = ("ground", "verge", "shoulder", "asphalt", "marking")
 """Surface ids of the flat world (index = id); shoulder, asphalt and marking are road."""
 ROAD_SURFACES = (2, 3, 4)
+ASPHALT, MARKING = 3, 4
 DASH_M = 3.0
 """Length of a painted dash (m)."""
+STOP_LINE_M = 0.3
+"""Width of a stop line (m)."""
+STOP_SETBACK_M = 1.0
+"""Gap between a stop line and the edge of the road it stops traffic for (m)."""
+ZEBRA_STRIPE_M = 0.5
+"""Width of a zebra crossing's painted stripe (m); stripes and gaps alternate every metre."""
+ZEBRA_PERIOD_M = 1.0
+"""Stripe + gap of a zebra crossing (m)."""
+OVERLAY_Z_M = (-0.0014, -0.0007)
+"""Height of the junction's and crosswalks' asphalt patches and of their paint: above the
+lengthwise markings (:data:`SURFACE_Z_M`), which the patches hide where they interrupt them."""
+ROAD_COLUMNS = ("road_type", "lanes", "lane_width_m", "shoulder_m", "junction_x_m",
+                "junction_width_m", "junction_lanes", "crosswalk_x_m", "crosswalk_width_m")
+"""Per-run scenes columns that describe the road (plus ``crosswalk_<k>_x_m`` and
+``crosswalk_<k>_width_m`` for a k-th crosswalk, k ≥ 2)."""
+
+
+@dataclass(frozen=True)
+class Junction:
+    """A straight road crossing at right angles, its centre line at ``x_m``; ``width_m`` wide
+    along the main road, with ``lanes`` lanes."""
+
+    x_m: float
+    width_m: float
+    lanes: int
+
+
+@dataclass(frozen=True)
+class Crosswalk:
+    """A zebra crossing across the main road's lanes, centred at ``x_m``, ``width_m`` long."""
+
+    x_m: float
+    width_m: float
+
+
+@dataclass(frozen=True)
+class Rect:
+    """An axis-aligned rectangle of the flat world (edges may be infinite). With a
+    ``dash_period_m`` it is painted only where the distance along y from
+    ``dash_origin_y_m`` is within :data:`DASH_M` of a whole number of periods."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    dash_period_m: float = 0.0
+    dash_origin_y_m: float = 0.0
+
+    def contains(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        on = (x_m >= self.x0) & (x_m <= self.x1) & (y_m >= self.y0) & (y_m <= self.y1)
+        if self.dash_period_m > 0:
+            on &= np.mod(np.abs(y_m - self.dash_origin_y_m), self.dash_period_m) < DASH_M
+        return on
 
 
 @dataclass(frozen=True)
 class RoadLook:
-    """What the road looks like: kind (``urban``/``highway``), lanes and their width.
+    """What the road looks like: kind (``urban``/``highway``), lanes and their width, the
+    right shoulder, and an optional junction and crosswalks.
 
     The flat world is a set of surfaces (:data:`SURFACES`) laid out across y — ground, verge
     (pavement in town, a paved strip on highways), right shoulder, lanes, verge, ground —
     plus painted lines: solid at both road edges, dashed between lanes with dashes starting at
-    whole multiples of :attr:`dash_period_m` along x.
+    whole multiples of :attr:`dash_period_m` along x. That much is uniform along x.
+
+    Fixed in the world on top of it (:meth:`features`): a junction's cross road is asphalt
+    across the whole width of the world over its span of x (hiding the main road's lines
+    there), with solid edge lines and dashed lane lines running away from the main road and a
+    stop line across every approach, :data:`STOP_SETBACK_M` before the other road; a crosswalk
+    is asphalt between the main road's edge lines (hiding its lane lines) with zebra stripes
+    along x, :data:`ZEBRA_STRIPE_M` wide every :data:`ZEBRA_PERIOD_M`, centred across the
+    lanes. The road has no travel directions, so stop lines span every lane.
     """
 
     road_type: str
     lanes: int
     lane_width_m: float
+    shoulder_m: float = SHOULDER_M
+    junction: Junction | None = None
+    crosswalks: tuple[Crosswalk, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> RoadLook:
+        """The road of a scenes row (a mapping of the per-run columns to values); tables
+        without the geometry columns get the straight road with the default shoulder."""
+        def number(name: str, default: float) -> float:
+            value = row.get(name, default)
+            return default if value is None else float(value)
+
+        junction = None
+        jx, jw = number("junction_x_m", math.nan), number("junction_width_m", 0.0)
+        if math.isfinite(jx) and jw > 0:
+            junction = Junction(jx, jw, max(1, int(number("junction_lanes", 1))))
+        crosswalks = []
+        names = [("crosswalk_x_m", "crosswalk_width_m")]
+        k = 2
+        while f"crosswalk_{k}_x_m" in row:
+            names.append((f"crosswalk_{k}_x_m", f"crosswalk_{k}_width_m"))
+            k += 1
+        for x_name, w_name in names:
+            cx, cw = number(x_name, math.nan), number(w_name, 0.0)
+            if math.isfinite(cx) and cw > 0:
+                crosswalks.append(Crosswalk(cx, cw))
+        return cls(str(row["road_type"]), int(row["lanes"]), float(row["lane_width_m"]),
+                   number("shoulder_m", SHOULDER_M), junction, tuple(crosswalks))
+
+    @classmethod
+    def from_scenes(cls, scenes: Mapping[str, np.ndarray], row: int) -> RoadLook:
+        """The road of row ``row`` of a scenes table."""
+        return cls.from_row({k: scenes[k][row] for k in road_columns(scenes)})
 
     @property
     def dash_period_m(self) -> float:
@@ -287,15 +398,55 @@ class RoadLook:
     def strips(self) -> list[tuple[float, float, int]]:
         """Surface strips across the road between the ground on either side:
         (y_min, y_max, surface id), right to left."""
-        w = self.width_m
-        return [(-SHOULDER_M - VERGE_M, -SHOULDER_M, 1), (-SHOULDER_M, 0.0, 2),
-                (0.0, w, 3), (w, w + VERGE_M, 1)]
+        w, s = self.width_m, self.shoulder_m
+        return [(-s - VERGE_M, -s, 1), (-s, 0.0, 2), (0.0, w, 3), (w, w + VERGE_M, 1)]
 
     def lines(self) -> list[tuple[float, bool]]:
         """Painted lines: (y of the centre line, dashed?) — solid edges, dashed between."""
         lines = [(0.0, False), (self.width_m, False)]
         lines += [(k * self.lane_width_m, True) for k in range(1, self.lanes)]
         return lines
+
+    def features(self) -> list[tuple[tuple[float, float], list[Rect], list[Rect]]]:
+        """The junction and crosswalks: per feature its span of x (a bound on everything it
+        paints), its asphalt patches and its paint, in world coordinates (y may be infinite:
+        the cross road runs on without end)."""
+        out = []
+        if self.junction is not None:
+            out.append(self._junction_rects(self.junction))
+        out.extend(self._crosswalk_rects(c) for c in self.crosswalks)
+        return out
+
+    def _junction_rects(self, j: Junction
+                        ) -> tuple[tuple[float, float], list[Rect], list[Rect]]:
+        w, s, half, inf = self.width_m, self.shoulder_m, MARKING_WIDTH_M / 2, math.inf
+        x0, x1 = j.x_m - j.width_m / 2, j.x_m + j.width_m / 2
+        right, left = -s, w  # where the cross road leaves the main road's paved width
+        paint = []
+        for x in (x0, x1):  # the cross road's edge lines
+            paint += [Rect(x - half, x + half, -inf, right), Rect(x - half, x + half, left, inf)]
+        lane_w = j.width_m / j.lanes
+        for k in range(1, j.lanes):  # its lane lines, dashed away from the main road
+            x = x0 + k * lane_w
+            paint += [Rect(x - half, x + half, -inf, right, self.dash_period_m, right),
+                      Rect(x - half, x + half, left, inf, self.dash_period_m, left)]
+        back = STOP_SETBACK_M
+        paint += [Rect(x0 - back - STOP_LINE_M, x0 - back, 0.0, w),  # main road approaches
+                  Rect(x1 + back, x1 + back + STOP_LINE_M, 0.0, w),
+                  Rect(x0, x1, right - back - STOP_LINE_M, right - back),  # cross road's
+                  Rect(x0, x1, left + back, left + back + STOP_LINE_M)]
+        reach = back + STOP_LINE_M + half
+        return (x0 - reach, x1 + reach), [Rect(x0, x1, -inf, inf)], paint
+
+    def _crosswalk_rects(self, c: Crosswalk
+                         ) -> tuple[tuple[float, float], list[Rect], list[Rect]]:
+        w, half = self.width_m, MARKING_WIDTH_M / 2
+        x0, x1 = c.x_m - c.width_m / 2, c.x_m + c.width_m / 2
+        stripes = int(math.floor(w / ZEBRA_PERIOD_M + 1e-9))
+        first = (w - stripes * ZEBRA_PERIOD_M) / 2 + (ZEBRA_PERIOD_M - ZEBRA_STRIPE_M) / 2
+        paint = [Rect(x0, x1, first + k * ZEBRA_PERIOD_M, first + k * ZEBRA_PERIOD_M
+                      + ZEBRA_STRIPE_M) for k in range(stripes)]
+        return (x0, x1), [Rect(x0, x1, half, w - half)], paint
 
     def surface_at(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
         """Surface id (uint8) at road-frame points; the same layout the meshes draw."""
@@ -312,8 +463,23 @@ class RoadLook:
             on = np.flatnonzero(np.abs(y_m - y) <= half)
             if dashed:
                 on = on[np.mod(x_m[on], period) < DASH_M]
-            surface[on] = 4
+            surface[on] = MARKING
+        for (lo, hi), patches, paint in self.features():  # on top, as the meshes lie
+            near = np.flatnonzero((x_m >= lo) & (x_m <= hi))
+            if near.size == 0:
+                continue
+            x, y = x_m[near], y_m[near]
+            for rects, sid in ((patches, ASPHALT), (paint, MARKING)):
+                for rect in rects:
+                    surface[near[rect.contains(x, y)]] = sid
         return surface
+
+
+def road_columns(scenes: Mapping[str, Any]) -> list[str]:
+    """The road-describing columns (:data:`ROAD_COLUMNS` and further crosswalks') that a
+    scenes table has."""
+    return [k for k in scenes if k in ROAD_COLUMNS
+            or (k.startswith("crosswalk_") and k.endswith(("_x_m", "_width_m")))]
 
 
 def _breaks(lo: float, hi: float, near_step_m: float, growth: float, *,
@@ -346,6 +512,27 @@ def _grid(xs: Sequence[float], ys: Sequence[float], z: float,
             indices.extend((a, c, d, a, d, b))
 
 
+def _pieces(rect: Rect, y_lo: float, y_hi: float) -> list[Rect]:
+    """A rectangle clipped to ``y_lo..y_hi``, as the solid rectangles a mesh draws (one per
+    dash when it is dashed); none when it lies outside."""
+    y0, y1 = max(rect.y0, y_lo), min(rect.y1, y_hi)
+    if y0 >= y1:
+        return []
+    if rect.dash_period_m <= 0:
+        return [Rect(rect.x0, rect.x1, y0, y1)]
+    period, origin = rect.dash_period_m, rect.dash_origin_y_m
+    out = []
+    reach = max(abs(y0 - origin), abs(y1 - origin))
+    for k in range(math.ceil(reach / period) + 1):
+        # dashes of DASH_M start at whole periods from the origin, away from it on both sides
+        for a, b in ((origin + k * period, origin + k * period + DASH_M),
+                     (origin - k * period - DASH_M, origin - k * period)):
+            lo, hi = max(a, y0), min(b, y1)
+            if lo < hi and (lo, hi) not in [(q.y0, q.y1) for q in out]:
+                out.append(Rect(rect.x0, rect.x1, lo, hi))
+    return out
+
+
 class SceneBuilder:
     """A pybullet world for one client: the road (following the camera) and the objects.
 
@@ -366,6 +553,7 @@ class SceneBuilder:
         self.road: RoadLook | None = None
         self.road_bodies: dict[str, int] = {}
         self.road_surfaces: dict[int, int] = {}
+        self._fixed: set[int] = set()
         self._keys: tuple = ()
         self._bodies: list[int] = []
         self.body_objects: dict[int, int] = {}
@@ -428,17 +616,44 @@ class SceneBuilder:
                 _grid(xs, [y - half, y + half], SURFACE_Z_M[4], vertices, indices)
         self.road_bodies["markings"] = self._mesh_body(vertices, indices, palette[4])
         self.road_surfaces[self.road_bodies["markings"]] = 4
+        self._build_features(look, right - side, left + side)
         self.road = look
 
+    def _build_features(self, look: RoadLook, y_lo: float, y_hi: float) -> None:
+        """The junction's and crosswalks' patches and paint: two bodies fixed in the world
+        (not moved by :meth:`follow`), reaching across y as far as the ground does."""
+        features = look.features()
+        if not features:
+            return
+        palette = look.palette()
+        centre = min(max(look.width_m / 2, y_lo), y_hi)
+        for name, layer, sid in (("patches", 1, ASPHALT), ("paint", 2, MARKING)):
+            vertices: list = []
+            indices: list = []
+            for _, patches, paint in features:
+                for rect in (patches, paint)[layer - 1]:
+                    for piece in _pieces(rect, y_lo, y_hi):
+                        ys = _breaks(piece.y0, piece.y1, 2.0, 1.25,
+                                     origin=min(max(centre, piece.y0), piece.y1))
+                        xs = np.linspace(piece.x0, piece.x1,
+                                         max(2, math.ceil((piece.x1 - piece.x0) / 2.0) + 1))
+                        _grid(xs, ys, OVERLAY_Z_M[layer - 1], vertices, indices)
+            body = self._mesh_body(vertices, indices, palette[sid])
+            self.road_bodies[name] = body
+            self.road_surfaces[body] = sid
+            self._fixed.add(body)
+
     def follow(self, x_m: float) -> None:
-        """Move the road so it covers the view around ``x_m`` (in whole dash periods)."""
+        """Move the lengthwise road so it covers the view around ``x_m`` (in whole dash
+        periods); the junction and crosswalks stay where they are."""
         import pybullet as p
 
         assert self.road is not None
         x0 = math.floor(x_m / self.road.dash_period_m) * self.road.dash_period_m
         for body in self.road_bodies.values():
-            p.resetBasePositionAndOrientation(body, [x0, 0.0, 0.0], [0, 0, 0, 1],
-                                              physicsClientId=self.client)
+            if body not in self._fixed:
+                p.resetBasePositionAndOrientation(body, [x0, 0.0, 0.0], [0, 0, 0, 1],
+                                                  physicsClientId=self.client)
 
     # -- objects -------------------------------------------------------------------------
     def _object_body(self, parts: Sequence[Part]) -> int:
@@ -490,5 +705,5 @@ class SceneBuilder:
 
         p.resetSimulation(physicsClientId=self.client)
         self.road_bodies, self._bodies, self._keys, self.road = {}, [], (), None
-        self.road_surfaces = {}
+        self.road_surfaces, self._fixed = {}, set()
         self.body_objects = {}

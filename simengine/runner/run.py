@@ -20,8 +20,16 @@ from simengine.renderers.base import Artefact
 from simengine.runner.backends import Backend, InlineBackend, ProcessBackend, default_workers
 from simengine.runner.manifest import MANIFEST, Manifest, ShardReceipt
 from simengine.runner.plan import Shard, plan_shards
-from simengine.runner.shard import Job, _metadata, _renderer, _write_artefacts, run_shard
+from simengine.runner.shard import (
+    Job,
+    _metadata,
+    _renderer,
+    _write_artefacts,
+    run_shard,
+    simulate_episodes,
+)
 from simengine.runner.storage import Storage
+from simengine.sampling.keys import RunKeys
 from simengine.scenario.scenario import Scenario
 
 __all__ = ["Interrupted", "RunSummary", "make_job", "run_corpus"]
@@ -230,6 +238,8 @@ def run_corpus(
         if backend is not None:
             pool = backend
         elif workers > 1 and len(todo) > 1:
+            if scn.domain.kernels_cold():  # compile once here, not in every worker at once
+                simulate_episodes(scn, RunKeys.range(seed, 0, 1))
             pool = ProcessBackend(workers)
         last_write = time.perf_counter()
         for receipt in pool.map(run_shard, job, todo):

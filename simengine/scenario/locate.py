@@ -103,8 +103,11 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
-    """The model class that owns the mapping at ``loc`` (for listing its valid keys)."""
+def _model_at(root: type[BaseModel], loc: Sequence[str | int],
+              data: Any = None) -> type[BaseModel] | None:
+    """The model class that owns the mapping at ``loc`` (for listing its valid keys); with
+    ``data``, a union's member is the one whose literal fields match the mapping there (the
+    discriminator of a tagged union, such as a campaign's ``typology``)."""
     current: Any = root
     for part in loc:
         candidates = _unwrap(current)
@@ -126,10 +129,32 @@ def _model_at(root: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel
         if nxt is None:
             return None
         current = nxt
-    for cand in _unwrap(current):
-        if _is_model(cand):
-            return cand
+        data = _child(data, part)
+    models = [c for c in _unwrap(current) if _is_model(c)]
+    if len(models) > 1 and isinstance(data, Mapping):
+        for cand in models:
+            if _matches_literals(cand, data):
+                return cand
+    return models[0] if models else None
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, Mapping) and part in node:
+        return node[part]
+    if isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
     return None
+
+
+def _matches_literals(model: type[BaseModel], data: Mapping) -> bool:
+    """Whether every ``Literal`` field of ``model`` given in ``data`` has one of its values."""
+    found = False
+    for name, f in model.model_fields.items():
+        if typing.get_origin(f.annotation) is typing.Literal and name in data:
+            if data[name] not in typing.get_args(f.annotation):
+                return False
+            found = True
+    return found
 
 
 def _field_annotation(root: type[BaseModel], loc: Path) -> Any:
@@ -150,7 +175,7 @@ def _clean_loc(loc: Sequence[Any], data: Any) -> tuple[Path, bool]:
     whether the error is about a mapping key (``[key]``) rather than a value."""
     out: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
         if part == "[key]":
             return tuple(out), True
         indexes = (isinstance(node, Mapping) and isinstance(part, str) and part in node) or (
@@ -158,6 +183,9 @@ def _clean_loc(loc: Sequence[Any], data: Any) -> tuple[Path, bool]:
         if indexes:
             out.append(part)
             node = node[part]
+        elif (isinstance(part, str) and isinstance(node, Mapping) and i + 1 < len(loc)
+              and part in [v for v in node.values() if isinstance(v, str)]):
+            continue  # a discriminated union's tag (the value of its discriminator key)
         elif isinstance(part, str) and isinstance(node, Mapping):
             out.append(part)  # a missing or extra key: keep it, it names the field
             break
@@ -203,14 +231,15 @@ def _mapping_expected(root: type[BaseModel], loc: Path) -> str:
     return f"a mapping with keys such as {', '.join(keys)}" if keys else "a mapping"
 
 
-def _message(err: Mapping[str, Any], model: type[BaseModel], loc: Path) -> str:
+def _message(err: Mapping[str, Any], model: type[BaseModel], loc: Path,
+             data: Any = None) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
     found = err.get("input")
     if kind.startswith("simengine_"):
         return str(ctx["message"])
     if kind == "extra_forbidden":
-        owner = _model_at(model, loc[:-1])
+        owner = _model_at(model, loc[:-1], data)
         valid = _user_keys(owner) if owner else []
         hint = closest(str(loc[-1]), valid) if valid else None
         did = f" (did you mean {hint!r}?)" if hint else ""
@@ -295,7 +324,7 @@ def problems_from_validation(
     for (loc, _), err in chosen.items():
         if err["type"] != "extra_forbidden" or not loc:
             continue
-        owner = _model_at(model, loc[:-1])
+        owner = _model_at(model, loc[:-1], data)
         valid = _user_keys(owner) if owner else []
         hint = closest(str(loc[-1]), valid)
         target = (*loc[:-1], hint) if hint else None
@@ -306,7 +335,7 @@ def problems_from_validation(
     for (loc, on_key), err in chosen.items():
         if err["type"] == "missing" and loc in folded:
             continue
-        message = _message(err, model, loc)
+        message = _message(err, model, loc, data)
         if loc in notes:
             message = message.split("; expected one of")[0] + notes[loc]
         ctx = err.get("ctx") or {}

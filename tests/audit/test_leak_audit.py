@@ -44,6 +44,20 @@ def test_an_id_prefix_leak_is_found() -> None:
     assert "txn_id" in {c.name for c in r.flagged}
 
 
+def test_an_id_missing_on_some_kinds_of_row_is_not_a_leak_but_its_pattern_is() -> None:
+    t = _table()
+    rng = np.random.default_rng(3)
+    y = t["is_fraud"]
+    # frauds are all card payments, a third of legitimate rows have no card (-1)
+    has_card = y | (rng.random(y.size) < 0.67)
+    t["card_id"] = np.where(has_card, rng.integers(1, 2**62, y.size), -1)
+    r = audit_table(t)
+    assert r.metadata_ok, r.format()
+    # ... but fraudulent cards from their own id range are found
+    t["card_id"] = np.where(y, t["card_id"] % 2**40, t["card_id"])
+    assert audit_table(t).metadata_auc > 0.9
+
+
 def test_row_order_leak_is_found() -> None:
     t = _table()
     # frauds written after the legitimate rows of the same second
@@ -85,6 +99,10 @@ def test_audit_of_a_fraud_corpus_and_the_command(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["card-fraud-month", "ato-mule-ring", "aml-layering-network",
                                   "app-scam-wave", "fraud-drift-quarters"])
 def test_builtin_passes_the_leak_audit(name: str, tmp_path: Path) -> None:
-    api.run(api.load_scenario(name), out=tmp_path / "c", runs=8, seed=1, workers=1)
+    # fraud rows come in campaigns, so the metadata AUC's noise depends on the number of
+    # campaigns sampled: ato-mule-ring has few per run, and 8 runs (~100 campaigns) leave it
+    # wandering about ±0.04 around 0.5 — wider than the ±0.03 the audit allows
+    runs = {"ato-mule-ring": 32}.get(name, 8)
+    api.run(api.load_scenario(name), out=tmp_path / "c", runs=runs, seed=1, workers=1)
     report = audit_corpus(tmp_path / "c")
     assert report.ok, report.format()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simengine.domains.driving.model import ActorSpec, DrivingWorld
+from simengine.domains.driving.model import ActorSpec, DrivingWorld, RoadSpec
 from simengine.domains.driving.triggers import CompiledConditions, compile_conditions
 
 __all__ = ["ACTOR_TYPES", "DIMENSIONS", "Batch", "compile_batch"]
@@ -89,6 +89,7 @@ class Batch:
     lanes: int
     mobil: np.ndarray         # (A, 5): enabled, politeness, threshold, b_safe, duration
     mobil_every: np.ndarray   # (A,) steps between lane-change decisions
+    road: RoadSpec            # the road's geometry (junction, crosswalks) for the scenes
 
 
 ACTIONS = ("brake", "lane_change", "accelerate", "stop", "start_crossing", "turn")
@@ -199,6 +200,8 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
             half = (length[:, i] + length[:, j]) / 2
             sign = 1.0 if a.ahead_of else -1.0
             x[:, i] = x[:, j] + sign * (gap + half)
+        elif (crosswalk := world.crosswalk_of(name)) is not None:  # waits at a crosswalk
+            x[:, i] = world.road.crosswalks[crosswalk].x_m
         else:
             x[:, i] = val(f"{base}.x_m", a.x_m, 0.0)
         group = "cyclist" if a.type == "cyclist" else (a.group or "adult")
@@ -328,7 +331,7 @@ def compile_batch(scenario, params: Mapping[str, np.ndarray], n: int,
         night=np.asarray(is_night(weather.sun_elevation_deg), dtype=bool),
         fog=tuple(np.asarray(f, dtype=np.float64) for f in fog),
         lane_width=world.road.lane_width_m, lanes=world.road.lanes,
-        mobil=mobil, mobil_every=mobil_every,
+        mobil=mobil, mobil_every=mobil_every, road=world.road,
     )
 
 

@@ -24,9 +24,14 @@ static objects), in (run, frame) order:
 - per frame, usable in ``frames_if``: ``ego_ttc_s``, ``ego_gap_m`` (1e9 when none), and
   ``visibility_m``: the effective visibility where the ego is (fog, rain, snow and fog banks;
   1e9 for clear air);
-- per run: ``road_type``, ``lanes``, ``lane_width_m``, and the weather: ``road_state`` (dry,
-  wet, snow, ice), ``rain_mm_h``, ``snow_mm_h``, ``sun_elevation_deg``, ``temperature_c``,
-  ``wind_mps``.
+- per run, the road: ``road_type``, ``lanes``, ``lane_width_m``, ``shoulder_m`` (right
+  shoulder); the junction: ``junction_x_m`` (centre line of the cross road, NaN without a
+  junction), ``junction_width_m`` (its width along the road, 0 without one) and
+  ``junction_lanes`` (its lanes, 0 without one); the crosswalks: ``crosswalk_x_m`` and
+  ``crosswalk_width_m`` for the first (NaN and 0 without one) and, for a k-th one (k ≥ 2),
+  ``crosswalk_<k>_x_m`` and ``crosswalk_<k>_width_m`` (present only when the road has it);
+- per run, the weather: ``road_state`` (dry, wet, snow, ice), ``rain_mm_h``, ``snow_mm_h``,
+  ``sun_elevation_deg``, ``temperature_c``, ``wind_mps``.
 """
 
 from __future__ import annotations
@@ -108,6 +113,12 @@ class DrivingDomain(Domain):
             yield Chunk(SCENES, result.scenes(keys.runs))
 
     # -- batched step API (a controller in the loop drives the ego) ----------------------------
+    def kernels_cold(self) -> bool:
+        from simengine.domains.driving.kernel import run_batch
+        from simengine.jit import cache_is_cold
+
+        return cache_is_cold(run_batch)
+
     def reset(self, scenario, params: Columns, keys: RunKeys) -> Columns:
         from simengine.domains.driving.closed_loop import ClosedLoop
 

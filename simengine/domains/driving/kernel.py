@@ -601,11 +601,11 @@ def run_batch(
                     old = (step - d) % H
                     gap_d, lv_d, la_d = hist_gap[i, old], hist_lv[i, old], hist_la[i, old]
                     if gap_d < math.inf:
-                        tau = d * dt
-                        if la_d < 0.0 and lv_d + la_d * tau < 0.0:
-                            tau = lv_d / -la_d
-                        gap_d += lv_d * tau + 0.5 * la_d * tau * tau - (x[i] - hist_x[i, old])
-                        lv_d = max(lv_d + la_d * tau, 0.0)
+                        lag = d * dt  # (not ``tau``: that is the TET threshold)
+                        if la_d < 0.0 and lv_d + la_d * lag < 0.0:
+                            lag = lv_d / -la_d
+                        gap_d += lv_d * lag + 0.5 * la_d * lag * lag - (x[i] - hist_x[i, old])
+                        lv_d = max(lv_d + la_d * lag, 0.0)
                 else:
                     gap_d, lv_d, la_d = gap, lead_v, lead_a
                 command = _idm(v[i], desired[r, i], gap_d, v[i] - lv_d, headway[r, i],

@@ -8,6 +8,7 @@ constant, a distribution or a ``$param``), drawn once per run.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -19,10 +20,12 @@ __all__ = [
     "ActionSpec",
     "ActorSpec",
     "AebSpec",
+    "CrosswalkSpec",
     "DriverSpec",
     "DrivingLabels",
     "DrivingWorld",
     "IdmSpec",
+    "JunctionSpec",
     "RoadSpec",
     "StaticSpec",
 ]
@@ -33,8 +36,42 @@ ActorType = Literal["car", "truck", "motorcycle", "cyclist", "pedestrian"]
 Group = Literal["adult", "child", "elderly", "wheelchair"]
 
 
+class JunctionSpec(StrictModel):
+    """A four-way intersection: a straight road crossing this one at right angles, centred at
+    ``x_m``. It is road geometry (drawn by the sensors, carried in the scenes); vehicles use it
+    by being placed on the cross road with a ``heading_deg`` or by a ``turn`` action."""
+
+    x_m: float = Field(description="Centre line of the cross road, along this road (m).")
+    cross_lanes: int = Field(default=2, ge=1, le=8, description="Lanes of the cross road.")
+    cross_lane_width_m: float = Field(default=3.5, gt=2, le=6,
+                                      description="Lane width of the cross road (m).")
+
+    @property
+    def width_m(self) -> float:
+        """Width of the cross road, i.e. the junction's extent along this road (m)."""
+        return self.cross_lanes * self.cross_lane_width_m
+
+    @property
+    def span_m(self) -> tuple[float, float]:
+        return self.x_m - self.width_m / 2, self.x_m + self.width_m / 2
+
+
+class CrosswalkSpec(StrictModel):
+    """A zebra crossing across the road's lanes, centred at ``x_m``, ``width_m`` long along the
+    road (the stripes run along the road, 0.5 m painted and 0.5 m apart)."""
+
+    x_m: float = Field(description="Centre of the crossing along the road (m).")
+    width_m: float = Field(default=4.0, ge=2, le=10,
+                           description="Extent along the road (m); 2.5-4 m is typical.")
+
+    @property
+    def span_m(self) -> tuple[float, float]:
+        return self.x_m - self.width_m / 2, self.x_m + self.width_m / 2
+
+
 class RoadSpec(StrictModel):
-    """A straight multi-lane road."""
+    """A straight multi-lane road, from x = 0 to ``length_m``, optionally with a four-way
+    junction and zebra crossings."""
 
     type: Literal["highway", "urban"] = Field(default="highway", description="Road kind.")
     lanes: int = Field(default=3, ge=1, le=8, description="Number of lanes (1 = rightmost).")
@@ -42,6 +79,62 @@ class RoadSpec(StrictModel):
     length_m: float = Field(default=2000.0, gt=0, description="Road length (m).")
     speed_limit_mps: float = Field(default=33.3, gt=0, description="Speed limit (m/s).")
     shoulder_m: float = Field(default=2.5, ge=0, description="Right shoulder width (m).")
+    junction: JunctionSpec | None = Field(
+        default=None, description="A perpendicular road crossing at x_m: {x_m, cross_lanes: 2, "
+        "cross_lane_width_m: 3.5}.")
+    crosswalks: tuple[CrosswalkSpec, ...] = Field(
+        default=(), max_length=8, description="Zebra crossings: [{x_m, width_m: 4.0}, ...].")
+
+    @property
+    def width_m(self) -> float:
+        return self.lanes * self.lane_width_m
+
+    def scene_values(self) -> dict[str, float | int]:
+        """The road geometry the scenes carry on every row (see the scenes schema): shoulder,
+        junction (``junction_x_m`` NaN and width 0 without one) and crosswalks (the first as
+        ``crosswalk_x_m``/``crosswalk_width_m``, NaN and 0 without one; the k-th, k ≥ 2, as
+        ``crosswalk_<k>_x_m``/``crosswalk_<k>_width_m``, present only when the road has it)."""
+        j = self.junction
+        out = {
+            "shoulder_m": self.shoulder_m,
+            "junction_x_m": j.x_m if j is not None else math.nan,
+            "junction_width_m": j.width_m if j is not None else 0.0,
+            "junction_lanes": j.cross_lanes if j is not None else 0,
+        }
+        first = self.crosswalks[0] if self.crosswalks else None
+        out["crosswalk_x_m"] = first.x_m if first is not None else math.nan
+        out["crosswalk_width_m"] = first.width_m if first is not None else 0.0
+        for k, crossing in enumerate(self.crosswalks[1:], start=2):
+            out[f"crosswalk_{k}_x_m"] = crossing.x_m
+            out[f"crosswalk_{k}_width_m"] = crossing.width_m
+        return out
+
+    @model_validator(mode="after")
+    def _layout(self) -> RoadSpec:
+        def inside(where: str, span: tuple[float, float]) -> None:
+            if span[0] < 0 or span[1] > self.length_m:
+                raise ValueError(
+                    f"{where}: spans x {span[0]:g}..{span[1]:g} m, outside the road "
+                    f"(x 0..{self.length_m:g} m, length_m)")
+
+        if self.junction is not None:
+            inside("junction.x_m", self.junction.span_m)
+        spans = []
+        for k, crossing in enumerate(self.crosswalks):
+            lo, hi = crossing.span_m
+            inside(f"crosswalks.{k}.x_m", (lo, hi))
+            if self.junction is not None:
+                j_lo, j_hi = self.junction.span_m
+                if lo < j_hi and hi > j_lo:
+                    raise ValueError(
+                        f"crosswalks.{k}: x {lo:g}..{hi:g} m lies inside the junction "
+                        f"(x {j_lo:g}..{j_hi:g} m); put it before or after the cross road")
+            for j, (o_lo, o_hi) in spans:
+                if lo < o_hi and hi > o_lo:
+                    raise ValueError(f"crosswalks.{k}: x {lo:g}..{hi:g} m overlaps "
+                                     f"crosswalks.{j} (x {o_lo:g}..{o_hi:g} m)")
+            spans.append((k, (lo, hi)))
+        return self
 
 
 class IdmSpec(StrictModel):
@@ -156,8 +249,22 @@ class AccelerateAction(StrictModel):
 
 
 class CrossAction(StrictModel):
+    """Crossing the road at right angles from where the actor stands. ``at: crosswalk`` puts
+    the actor at a zebra crossing of the road (its ``x_m`` is the crossing's centre; give no
+    ``x_m`` of your own): the first one, or the one numbered ``crosswalk`` (1-based)."""
+
     actor: str = Field(description="Pedestrian or cyclist who starts crossing the road.")
     speed_mps: Positive | None = Field(default=None, description="Default: walk_speed_mps.")  # type: ignore[valid-type]
+    at: Literal["crosswalk"] | None = Field(
+        default=None, description="crosswalk: cross at one of the road's crosswalks.")
+    crosswalk: int | None = Field(default=None, ge=1,
+                                  description="Which crosswalk (1 = first listed); with at.")
+
+    @model_validator(mode="after")
+    def _which(self) -> CrossAction:
+        if self.crosswalk is not None and self.at != "crosswalk":
+            raise ValueError("crosswalk: picks a crossing for at: crosswalk; add at: crosswalk")
+        return self
 
 
 class TurnAction(StrictModel):
@@ -278,7 +385,47 @@ class DrivingWorld(StrictModel):
             lc = action.do.lane_change
             if lc is not None and lc.to_lane > self.road.lanes:
                 raise ValueError(f"actions.{i}: to_lane {lc.to_lane} > lanes {self.road.lanes}")
+        self._crossings_at_crosswalks()
         return self
+
+    def _crossings_at_crosswalks(self) -> None:
+        """``start_crossing: {at: crosswalk}``: the road has that crosswalk, and the crosser is
+        a pedestrian or cyclist standing still with no position along the road of its own
+        (the crosswalk gives it), crossing at one place only."""
+        placed: dict[str, int] = {}
+        for i, action in enumerate(self.actions):
+            cross = action.do.start_crossing
+            if cross is None or cross.at is None:
+                continue
+            where = f"actions.{i}.do.start_crossing"
+            number = cross.crosswalk or 1
+            if number > len(self.road.crosswalks):
+                have = len(self.road.crosswalks)
+                raise ValueError(f"{where}: at crosswalk {number}, but road.crosswalks lists "
+                                 f"{have}" if have else
+                                 f"{where}: at: crosswalk, but the road has no crosswalks; add "
+                                 "road.crosswalks: [{x_m: ...}]")
+            actor = self.actors.get(cross.actor)
+            if actor is None or actor.type not in ("pedestrian", "cyclist"):
+                raise ValueError(f"{where}: at: crosswalk is for a pedestrian or cyclist actor; "
+                                 f"{cross.actor!r} is not one")
+            if actor.x_m is not None or actor.ahead_of or actor.behind:
+                raise ValueError(f"{where}: {cross.actor!r} stands at the crosswalk; remove "
+                                 "its x_m/ahead_of/behind")
+            if actor.speed_mps is not None and actor.speed_mps.to_raw() != 0:
+                raise ValueError(f"{where}: {cross.actor!r} must wait at the crosswalk "
+                                 "(no speed_mps) to cross there")
+            if placed.setdefault(cross.actor, number) != number:
+                raise ValueError(f"{where}: {cross.actor!r} already crosses at crosswalk "
+                                 f"{placed[cross.actor]}")
+
+    def crosswalk_of(self, actor: str) -> int | None:
+        """Index into ``road.crosswalks`` where ``actor`` waits to cross, if an action says so."""
+        for action in self.actions:
+            cross = action.do.start_crossing
+            if cross is not None and cross.at is not None and cross.actor == actor:
+                return (cross.crosswalk or 1) - 1
+        return None
 
     @property
     def ego_name(self) -> str:

@@ -145,6 +145,9 @@ class KernelResult:
             "road_type": np.full(len(ridx), self.road_type, dtype=object),
             "lanes": np.full(len(ridx), b.lanes, dtype=np.int64),
             "lane_width_m": np.full(len(ridx), b.lane_width),
+            **{name: np.full(len(ridx), value, dtype=np.int64 if isinstance(value, int)
+                             else np.float64)
+               for name, value in b.road.scene_values().items()},
             "road_state": (w.road_names[ridx] if w is not None
                            else np.full(len(ridx), "dry", dtype=object)),
             "rain_mm_h": w.rain_mm_h[ridx] if w is not None else np.zeros(len(ridx)),

@@ -63,7 +63,7 @@ def plan_campaigns(scenario, world: FraudWorld, pop: Population,
                    horizon_s: float) -> CampaignPlan:
     """Plan every campaign of run row ``r`` (all draws from ``rng``, in entry order)."""
     ctx = PlanContext(pop, rng, Draw(params, r, rng), EventBuilder(), horizon_s,
-                      np.zeros(pop.accounts, dtype=np.int8))
+                      np.zeros(pop.accounts, dtype=np.int8), alerts=world.alerts)
     entries, starts, rows = [], [], []
     n_params = len(next(iter(params.values()))) if params else r + 1
     for j, spec in enumerate(world.campaigns):

@@ -1,10 +1,13 @@
 """The fraud domain: one simulated bank per run, with fraud and laundering campaigns.
 
-One run is one bank over ``duration_s``: legitimate card, transfer, ATM, deposit and salary
-traffic of a segmented population, campaigns composed from typologies (card testing, account
-takeover with mules, APP scams with a trust phase, friendly fraud, laundering by structuring and
-layering), a ledger that keeps every balance consistent, and an alert pipeline that decides what
-the bank observes and when. Outcomes are listed in :mod:`outcomes`; streams:
+One run is one bank over ``duration_s``: legitimate card, transfer, ATM, deposit, refund and
+salary traffic of a segmented population with several cards per account, following a declared
+calendar rhythm (hour, weekday, part of month, season); campaigns composed from typologies (card
+testing, account takeover with mules, APP scams with a trust phase, friendly fraud, bust-out,
+merchant collusion with refund fraud, laundering by structuring and layering); chargebacks that
+move disputed money back from the merchant; a ledger that keeps every balance consistent; and
+an alert pipeline that decides what the bank observes and when. Outcomes are listed in
+:mod:`outcomes`; streams:
 
 - ``transactions`` — one row per payment: ids, time, amount, channel, MCC, both sides' balances
   before and after, and labels (:data:`streams.LABEL_COLUMNS`);
@@ -13,6 +16,11 @@ the bank observes and when. Outcomes are listed in :mod:`outcomes`; streams:
 - ``campaigns`` — one row per campaign: typology, phases, start/end, amounts, accounts,
   detection;
 - ``alerts`` — one row per alert: rule, review times, outcome, truth.
+
+For rendering (table renderers such as ``table_csv``: the ``transactions-csv`` preset) the
+domain's ``scenes`` are the transaction rows of the selected runs: every ``transactions``
+column plus ``t_s``, the payment's exact time in seconds; ``frames_if`` may use any transaction
+column (``frames_if: is_fraud`` keeps the fraudulent rows).
 
 :func:`simengine.domains.fraud.edges.edge_list` turns transactions into a graph edge list.
 """
@@ -23,7 +31,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from simengine.domains.base import OUTCOMES, Chunk, Columns, Domain, StreamSpec
+from simengine.domains.base import OUTCOMES, SCENES, Chunk, Columns, Domain, StreamSpec
 from simengine.domains.fraud.model import FraudLabels, FraudWorld
 from simengine.sampling.keys import RunKeys
 from simengine.scenario.expressions import ColumnInfo
@@ -56,6 +64,11 @@ class FraudDomain(Domain):
         out["any_undetected"] = ColumnInfo("bool", margin="undetected_loss")
         return out
 
+    def frame_columns(self, scenario) -> tuple[str, ...]:
+        from simengine.domains.fraud.streams import TRANSACTION_COLUMNS
+
+        return (*TRANSACTION_COLUMNS, "t_s")
+
     def ignored_weather(self) -> tuple[str, ...]:
         return ("road", "visibility_m", "rain_mm_h", "snow_mm_h", "temperature_c",
                 "humidity_pct", "sun_elevation_deg", "wind_mps")
@@ -72,19 +85,24 @@ class FraudDomain(Domain):
         )
 
         rows = []
+        row_tables = "transactions" in record or SCENES in record
         for r in range(len(keys)):
-            res = simulate_run(scenario, params, keys, r,
-                               keep_windows="transactions" in record)
+            res = simulate_run(scenario, params, keys, r, keep_windows=row_tables)
             rows.append(res.outcomes)
             prep, run = res.prep, int(keys.runs[r])
-            if "transactions" in record:
+            if row_tables:
                 windows = (res.cached if res.cached is not None
                            else (p for p, _, _ in ledger(prep, keys)))
                 for p in windows:
-                    if len(p):
-                        yield Chunk("transactions", transaction_table(
-                            run, p, prep.pop, prep.plan.events, prep.plan.campaign_id,
-                            res.observed_s, res.fp_ids, res.fp_time_s))
+                    if not len(p):
+                        continue
+                    table = transaction_table(run, p, prep.pop, prep.plan.events,
+                                              prep.plan.campaign_id, res.observed_s,
+                                              res.fp_ids, res.fp_time_s)
+                    if "transactions" in record:
+                        yield Chunk("transactions", table)
+                    if SCENES in record:
+                        yield Chunk(SCENES, {**table, "t_s": p.t_s})
             if "accounts" in record:
                 yield Chunk("accounts", account_table(run, prep.pop, prep.plan.roles,
                                                       res.closing_cents))

@@ -1,11 +1,12 @@
 """What a fraud scenario's ``world:`` and ``labels:`` may say.
 
 A run is one simulated bank over the scenario's ``duration_s``: customers in segments with
-spending profiles, merchants with MCC categories, accounts at several banks, a ledger that keeps
-every balance consistent, fraud and laundering *campaigns* (each a typology with phases), an
-alert pipeline with investigators, chargebacks, and scheduled drift. Money is in the bank's
-currency unit (columns ``amount``, ``*_balance_*``); times are seconds into the run (``*_s``) or
-hours for delays (``*_h``).
+spending profiles, merchants with MCC categories, accounts at several banks and cards on them,
+a ledger that keeps every balance consistent, fraud and laundering *campaigns* (each a typology
+with phases; their specs are in :mod:`campaign_specs`), an alert pipeline with investigators,
+chargebacks that move money back, a calendar rhythm of legitimate spending (:mod:`rhythm`) and
+scheduled drift. Money is in the bank's currency unit (columns ``amount``, ``*_balance_*``);
+times are seconds into the run (``*_s``) or hours for delays (``*_h``).
 
 Campaign counts are run-scope values (hoisted: ``world.campaigns.0.count`` is an episode column);
 everything drawn per campaign, victim or transaction (amounts, delays, degrees) is an entity
@@ -14,17 +15,29 @@ value drawn inside the simulation.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pydantic import Field, field_serializer, field_validator, model_validator
 
-from pydantic import Field, model_validator
-
+from simengine.domains.fraud.campaign_specs import (
+    AccountTakeover,
+    AppScam,
+    BustOut,
+    CampaignSpec,
+    CardTesting,
+    EPos,
+    FriendlyFraud,
+    Laundering,
+    Layer,
+    MerchantCollusion,
+    Structuring,
+)
+from simengine.domains.fraud.rhythm import RhythmSpec
 from simengine.scenario.models import OneOf, StrictModel
-from simengine.scenario.values import value_field
 
 __all__ = [
     "AccountTakeover",
     "AlertSpec",
     "AppScam",
+    "BustOut",
     "CampaignSpec",
     "CardTesting",
     "DriftSpec",
@@ -32,15 +45,15 @@ __all__ = [
     "FraudWorld",
     "FriendlyFraud",
     "Laundering",
+    "Layer",
+    "MerchantCollusion",
     "PopulationSpec",
+    "RhythmSpec",
     "SegmentSpec",
+    "Structuring",
 ]
 
-Count = value_field(kind="integer", ge=0)
-EPos = value_field(scope="entity", gt=0)
-ENonNeg = value_field(scope="entity", ge=0)
-EInt = value_field(scope="entity", kind="integer", ge=1)
-EFrac = value_field(scope="entity", ge=0, le=1)
+MAX_CARDS = 8
 
 
 class SegmentSpec(StrictModel):
@@ -52,6 +65,9 @@ class SegmentSpec(StrictModel):
     transfers_per_day: float = Field(default=0.08, ge=0, description="Outgoing transfers per day.")
     atm_per_day: float = Field(default=0.06, ge=0, description="ATM withdrawals per day.")
     deposits_per_day: float = Field(default=0.01, ge=0, description="Cash deposits per day.")
+    refunds_per_day: float = Field(default=0.01, ge=0,
+                                   description="Refunds from merchants to the customer's cards "
+                                   "per day.")
     amount_scale: float = Field(default=1.0, gt=0, description="Multiplies every spend amount.")
     income: float = Field(default=2500.0, ge=0, description="Median monthly salary.")
     balance: float = Field(default=1500.0, ge=0, description="Median opening balance.")
@@ -103,153 +119,29 @@ class PopulationSpec(StrictModel):
     customers: CustomersSpec = Field(description="Customers and their segments.")
     merchants: MerchantsSpec = Field(default_factory=MerchantsSpec, description="Merchants.")
     banks: int = Field(default=3, ge=1, le=100, description="Banks holding the accounts.")
+    cards_per_customer: dict[int, float] = Field(
+        default_factory=lambda: {1: 0.6, 2: 0.3, 3: 0.1},
+        description="Number of cards on a customer's account → weight (cards have their own "
+        f"random ids; 1 to {MAX_CARDS} cards).")
     device_change_per_day: float = Field(
         default=0.003, ge=0, le=1,
         description="Probability per payment that a legitimate customer uses a new device.")
 
+    @field_validator("cards_per_customer")
+    @classmethod
+    def _cards(cls, v: dict[int, float]) -> dict[int, float]:
+        bad = [k for k in v if not 1 <= k <= MAX_CARDS]
+        if bad:
+            raise ValueError(f"cards per customer must be 1 to {MAX_CARDS}; found {bad[0]}")
+        if any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("card weights must be ≥ 0 with at least one above 0; found "
+                             f"{dict(v)}")
+        return v
 
-class _Campaign(StrictModel):
-    count: Count = Field(description="Campaigns per run (run scope: an episode column).")  # type: ignore[valid-type]
-    name: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$",
-                             description="Name for drift weights and outcome columns; default: the "
-                             "typology.")
-    start_s: float = Field(default=0.0, ge=0, description="Campaigns start after this time.")
-    end_s: float | None = Field(default=None, gt=0,
-                                description="…and before this time (default: the horizon).")
-    target_segments: dict[str, float] = Field(
-        default_factory=dict, description="Victim segment → relative weight (default: equal).")
-
-    @property
-    def label(self) -> str:
-        return self.name or self.typology  # type: ignore[attr-defined]
-
-
-class CardTesting(_Campaign):
-    """Stolen card numbers tested with tiny online payments, then (phase ``burst``) a burst of
-    card-not-present purchases on the cards that worked."""
-
-    typology: Literal["card_testing"] = Field(description="Typology.")
-    cards: EInt = Field(default={"integers": [3, 15]}, description="Cards per campaign.")  # type: ignore[valid-type]
-    tests_per_card: EInt = Field(default={"integers": [1, 3]}, description="Tests per card.")  # type: ignore[valid-type]
-    test_amount: EPos = Field(default={"uniform": [1, 10]}, description="Test payment amount.")  # type: ignore[valid-type]
-    test_gap_s: EPos = Field(default={"exponential": {"mean": 90}},  # type: ignore[valid-type]
-                             description="Gap between tests.")
-    burst_probability: float = Field(default=0.7, ge=0, le=1,
-                                     description="Share of tested cards used in the burst.")
-    burst_delay_h: EPos = Field(default={"lognormal": {"median": 8, "sigma": 0.8}},  # type: ignore[valid-type]
-                                description="Delay from test to burst.")
-    burst_purchases: EInt = Field(default={"integers": [1, 5]}, description="Purchases per card.")  # type: ignore[valid-type]
-    burst_amount: EPos = Field(default={"lognormal": {"median": 60, "sigma": 0.9}},  # type: ignore[valid-type]
-                               description="Burst purchase amount.")
-    burst_gap_s: EPos = Field(default={"exponential": {"mean": 1200}},  # type: ignore[valid-type]
-                              description="Gap between burst purchases.")
-
-
-class AccountTakeover(_Campaign):
-    """A victim's online banking is taken over from a new device (phase ``takeover``: a small
-    probe transfer), drained to mules in chunks (``drain``) who withdraw cash (``cash_out``)."""
-
-    typology: Literal["account_takeover"] = Field(description="Typology.")
-    mules: EInt = Field(default={"integers": [2, 5]}, description="Mules per campaign.")  # type: ignore[valid-type]
-    mule_reuse_probability: float = Field(default=0.3, ge=0, le=1,
-                                          description="Chance a mule slot reuses an earlier mule.")
-    drain_fraction: EFrac = Field(default={"uniform": [0.5, 0.95]},  # type: ignore[valid-type]
-                                  description="Share of the available balance taken.")
-    chunk_max: float = Field(default=2000.0, gt=0, description="Largest single drain transfer.")
-    within_h: EPos = Field(default={"uniform": [1, 24]}, description="Drain duration.")  # type: ignore[valid-type]
-    probe_delay_h: EPos = Field(default={"uniform": [0.1, 2]},  # type: ignore[valid-type]
-                                description="From the probe transfer to the first drain.")
-    cash_out_delay_h: EPos = Field(default={"lognormal": {"median": 6, "sigma": 0.5}},  # type: ignore[valid-type]
-                                   description="From a drain transfer to the mule's withdrawal.")
-    mule_keep: float = Field(default=0.1, ge=0, lt=1, description="Share a mule keeps.")
-
-
-class AppScam(_Campaign):
-    """Authorised push payment scam: a trust phase of small payments between scammer and victim,
-    then the victim pushes larger payments (``scam``), which the scammer moves out
-    (``cash_out``)."""
-
-    typology: Literal["app_scam"] = Field(description="Typology.")
-    kind: Literal["romance", "investment", "impersonation"] = Field(
-        default="romance", description="Story (romance: victim sends gifts; investment: the "
-        "scammer pays small 'returns' first).")
-    trust_days: EPos = Field(default={"uniform": [5, 25]}, description="Trust phase length.")  # type: ignore[valid-type]
-    trust_payments: EInt = Field(default={"integers": [2, 5]}, description="Trust payments.")  # type: ignore[valid-type]
-    trust_amount: EPos = Field(default={"lognormal": {"median": 40, "sigma": 0.6}},  # type: ignore[valid-type]
-                               description="Trust payment amount.")
-    scam_payments: EInt = Field(default={"integers": [1, 4]}, description="Scam payments.")  # type: ignore[valid-type]
-    scam_amount: EPos = Field(default={"lognormal": {"median": 900, "sigma": 0.8}},  # type: ignore[valid-type]
-                              description="Requested scam payment (capped by what is available).")
-    scam_gap_h: EPos = Field(default={"exponential": {"mean": 30}},  # type: ignore[valid-type]
-                             description="Gap between scam payments.")
-    cash_out_delay_h: EPos = Field(default={"lognormal": {"median": 4, "sigma": 0.6}},  # type: ignore[valid-type]
-                                   description="From a scam payment to moving it out.")
-
-
-class FriendlyFraud(_Campaign):
-    """First-party fraud: a customer buys online and later disputes the payments."""
-
-    typology: Literal["friendly_fraud"] = Field(description="Typology.")
-    purchases: EInt = Field(default={"integers": [1, 3]}, description="Disputed purchases.")  # type: ignore[valid-type]
-    amount: EPos = Field(default={"lognormal": {"median": 80, "sigma": 0.8}},  # type: ignore[valid-type]
-                         description="Purchase amount.")
-    gap_h: EPos = Field(default={"exponential": {"mean": 48}}, description="Between purchases.")  # type: ignore[valid-type]
-
-
-class Structuring(StrictModel):
-    """Placement: split the total into cash deposits drawn from U(α·T, T − ε), spread over
-    ``accounts`` and ``days``."""
-
-    threshold: float = Field(default=10000.0, gt=0, description="T, the reporting threshold.")
-    alpha: tuple[float, float] = Field(default=(0.8, 0.95), description="α range (low, high).")
-    epsilon: float = Field(default=1.0, gt=0, description="ε: deposits stay ≤ T − ε.")
-    accounts: EInt = Field(default={"integers": [1, 3]}, description="Depositing accounts.")  # type: ignore[valid-type]
-    days: EPos = Field(default={"uniform": [3, 10]}, description="Span of the deposits.")  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _alpha(self) -> Structuring:
-        lo, hi = self.alpha
-        if not 0 < lo <= hi < 1:
-            raise ValueError(f"alpha must satisfy 0 < low <= high < 1; found [{lo}, {hi}]")
-        return self
-
-
-class Layer(OneOf):
-    """One layering step; exactly one key. Degrees are entity values."""
-
-    choice = "a layer"
-
-    fan_out: EInt | None = Field(default=None, description="Send to this many accounts.")  # type: ignore[valid-type]
-    fan_in: bool | None = Field(default=None, description="Gather to one collector.")
-    cycle: EInt | None = Field(  # type: ignore[valid-type]
-        default=None, description="Pass around a cycle of this length back to the first holder.")
-    scatter_gather: EInt | None = Field(default=None, description="Fan out to k, fan in to one.")  # type: ignore[valid-type]
-    gather_scatter: EInt | None = Field(default=None, description="Fan in to one, fan out to k.")  # type: ignore[valid-type]
-    bipartite: EInt | None = Field(default=None, description="Every holder pays each of k.")  # type: ignore[valid-type]
-    stack: EInt | None = Field(default=None, description="Bipartite layers of this depth "
-                               "(width 3, splits ⅓ / ⅓ / rest).")  # type: ignore[valid-type]
-
-
-class Laundering(_Campaign):
-    """AML: placement (structured cash deposits), layering (composed steps: fan-out, cycle,
-    fan-in, …, each hop keeping a margin) and integration (cash out or leave the bank)."""
-
-    typology: Literal["laundering"] = Field(description="Typology.")
-    amount: EPos = Field(default={"lognormal": {"median": 30000, "sigma": 0.5}},  # type: ignore[valid-type]
-                         description="Total placed per campaign.")
-    structuring: Structuring = Field(default_factory=Structuring, description="Placement.")
-    layers: tuple[Layer, ...] = Field(min_length=1, description="Layering steps, in order.")
-    margin: float = Field(default=0.1, ge=0, lt=1, description="m: each hop forwards (1 − m)·in.")
-    hop_delay_h: EPos = Field(default={"lognormal": {"median": 20, "sigma": 0.7}},  # type: ignore[valid-type]
-                              description="Delay of each hop after its funds arrived.")
-    integration: Literal["cash_out", "external", "none"] = Field(
-        default="external", description="How the funds leave at the end.")
-
-
-CampaignSpec = Annotated[
-    CardTesting | AccountTakeover | AppScam | FriendlyFraud | Laundering,
-    Field(discriminator="typology"),
-]
+    @field_serializer("cards_per_customer")
+    def _cards_out(self, v: dict[int, float]) -> dict[str, float]:
+        # scenario files have string keys (the resolved scenario is written back as one)
+        return {str(k): w for k, w in v.items()}
 
 
 class RuleSpec(OneOf):
@@ -283,7 +175,8 @@ class AlertSpec(StrictModel):
     false_positive_rate: float = Field(default=0.03, ge=0, le=1,
                                        description="P(reviewer confirms | it is not fraud).")
     chargeback_probability: float = Field(
-        default=0.6, ge=0, le=1, description="P(a victim disputes a fraudulent card payment).")
+        default=0.6, ge=0, le=1, description="P(a victim disputes a fraudulent card payment); "
+        "the chargeback moves the amount back from the merchant.")
     chargeback_delay_h: EPos = Field(default={"lognormal": {"median": 96, "sigma": 0.7}},  # type: ignore[valid-type]
                                      description="From the payment to the dispute.")
     report_probability: float = Field(
@@ -312,6 +205,8 @@ class FraudWorld(StrictModel):
     campaigns: tuple[CampaignSpec, ...] = Field(default=(), description="Fraud campaigns.")
     alerts: AlertSpec = Field(default_factory=AlertSpec, description="Alert pipeline.")
     drift: tuple[DriftSpec, ...] = Field(default=(), description="Scheduled changes, by time.")
+    rhythm: RhythmSpec = Field(default_factory=RhythmSpec,
+                               description="Calendar rhythm of legitimate spending.")
 
     @model_validator(mode="after")
     def _references(self) -> FraudWorld:

@@ -8,8 +8,9 @@ Outcome columns (one row per run):
 - ``campaigns_detected``, ``detected_share`` (fraudulent rows the bank knows by the horizon /
   fraudulent rows; 0 when there are none);
 - ``losses`` (money taken from victims: card testing and bursts, disputed purchases, takeover
-  probes and drains, scam payments), ``laundered`` (cash placed by laundering campaigns),
-  ``max_campaign_loss``;
+  probes and drains, scam payments, fake sales, bust-out purchases), ``charged_back`` (money
+  moved back to card holders by chargebacks), ``laundered`` (cash placed by laundering
+  campaigns), ``max_campaign_loss``;
 - ``undetected_loss`` (losses of campaigns not detected by the horizon) and ``any_undetected``
   (bool, margin ``undetected_loss``: > 0 exactly when some undetected campaign took money);
 - ``alerts``, ``false_positives`` (legitimate rows confirmed by a review), ``expired_alerts``,
@@ -28,13 +29,14 @@ __all__ = ["INTS", "campaign_columns", "outcome_names", "run_outcomes"]
 INTS = ("transactions", "fraud_transactions", "campaigns", "campaigns_detected", "alerts",
         "false_positives", "expired_alerts", "open_alerts")
 LOSS_PHASES = tuple(PHASES.index(p) for p in ("testing", "burst", "purchase", "takeover",
-                                               "drain", "scam"))
+                                               "drain", "scam", "fake_sale", "bust"))
+CHARGEBACK_PHASE = PHASES.index("chargeback")
 
 
 def outcome_names(labels: tuple[str, ...]) -> tuple[str, ...]:
     per = tuple(f"campaigns_{x}" for x in dict.fromkeys(labels))
     return ("transactions", "fraud_transactions", "fraud_share", "declined_share", "campaigns",
-            *per, "campaigns_detected", "detected_share", "losses", "laundered",
+            *per, "campaigns_detected", "detected_share", "losses", "charged_back", "laundered",
             "max_campaign_loss", "undetected_loss", "any_undetected", "alerts",
             "false_positives", "expired_alerts", "open_alerts")
 
@@ -75,6 +77,8 @@ def run_outcomes(res, labels: tuple[str, ...]) -> dict[str, float]:
         "campaigns_detected": int(detected.sum()),
         "detected_share": observed / fraud_rows if fraud_rows else 0.0,
         "losses": float(loss.sum()),
+        "charged_back": float(np.where(res.event_ok & (ev.phase == CHARGEBACK_PHASE),
+                                       res.event_cents, 0).sum() / 100),
         "laundered": float(np.where(res.event_ok & placement, res.event_cents, 0).sum() / 100),
         "max_campaign_loss": float(loss.max(initial=0.0)),
         "undetected_loss": undetected,
@@ -107,6 +111,7 @@ def campaign_columns(res) -> dict[str, np.ndarray]:
     entry_typ = np.array([typologies.index(world.campaigns[j].typology) for j in plan.entry],
                          dtype=np.int64)
     phases = tuple(dict.fromkeys(" > ".join(r["phases"]) for r in plan.rows))
+
     def count(key: str) -> np.ndarray:
         return np.array([len(r.get(key, ())) for r in plan.rows], dtype=np.int64)
 
@@ -124,6 +129,7 @@ def campaign_columns(res) -> dict[str, np.ndarray]:
         "victims": count("victims"),
         "mules": count("mules"),
         "fraudsters": count("fraudsters"),
+        "accomplices": count("accomplices"),
         "detected": ~np.isnan(res.observations.detected_s),
         "detected_s": res.observations.detected_s,
     }

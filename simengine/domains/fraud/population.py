@@ -2,7 +2,8 @@
 
 Account index space (positions in every per-account array):
 
-* ``0 .. C-1`` customers (one current account and one card each),
+* ``0 .. C-1`` customers (one current account each, with one or more cards: card indices
+  ``card_start[c] .. card_start[c] + card_count[c] - 1`` into ``card_id``/``card_owner``),
 * ``C .. C+M-1`` merchants (settlement accounts),
 * ``C+M ..`` the three external counterparties: :data:`CASH` (ATM withdrawals, cash
   deposits), :data:`PAYROLL` (salaries) and :data:`OUTSIDE` (other institutions). Their
@@ -68,7 +69,10 @@ class Population:
     merchant_region: np.ndarray    # (M,) int
     bank: np.ndarray             # (A,) bank of every account (externals: -1)
     account_id: np.ndarray       # (A,) random int64
-    card_id: np.ndarray          # (C,) random int64
+    card_id: np.ndarray          # (N,) random int64, one per card
+    card_owner: np.ndarray       # (N,) customer holding each card
+    card_start: np.ndarray       # (C,) first card of each customer
+    card_count: np.ndarray       # (C,) cards of each customer
     opening_cents: np.ndarray    # (A,) opening balance (externals: 0)
     floor_cents: np.ndarray      # (A,) lowest allowed balance = -overdraft
     # merchant lookup: merchants sorted by (category, online, region)
@@ -77,6 +81,12 @@ class Population:
     key_count: np.ndarray        # (K, 2, R)
     any_start: np.ndarray        # (K, 2)
     any_count: np.ndarray        # (K, 2)
+    active_until_s: np.ndarray | None = None
+    """(C,) time a customer stops paying on its own (a bust-out vanishes); inf: never."""
+
+    def __post_init__(self) -> None:
+        if self.active_until_s is None:
+            self.active_until_s = np.full(self.customers, np.inf)
 
     @property
     def internal(self) -> int:
@@ -90,6 +100,11 @@ class Population:
     def external(self, offset: int) -> int:
         """Account index of an external counterparty (:data:`CASH`, …)."""
         return self.internal + offset
+
+    def card_of(self, customer: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """A card of each ``customer``, chosen by the uniforms ``u`` among its cards."""
+        count = self.card_count[customer]
+        return self.card_start[customer] + np.minimum((u * count).astype(np.int64), count - 1)
 
     def merchant_index(self, category: np.ndarray, online: np.ndarray, region: np.ndarray,
                        local: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -130,6 +145,12 @@ def _lookup(cats: np.ndarray, online: np.ndarray, region: np.ndarray, regions: i
     return order.astype(np.int64), starts, counts, any_start, any_count
 
 
+def _card_counts(weights: dict[int, float], c: int, rng: np.random.Generator) -> np.ndarray:
+    sizes = np.array(sorted(weights), dtype=np.int64)
+    w = np.array([weights[k] for k in sizes], dtype=np.float64)
+    return sizes[rng.choice(sizes.size, size=c, p=w / w.sum())]
+
+
 def build_population(world: FraudWorld, rng: np.random.Generator) -> Population:
     """Draw one run's population from ``world`` (all draws from ``rng``, in a fixed order)."""
     pop = world.population
@@ -160,7 +181,9 @@ def build_population(world: FraudWorld, rng: np.random.Generator) -> Population:
     bank = np.concatenate([rng.integers(0, pop.banks, size=c + m),
                            np.full(len(EXTERNALS), -1)]).astype(np.int64)
     account_id = random_ids(rng, n_accounts)
-    card_id = random_ids(rng, c)
+    card_count = _card_counts(pop.cards_per_customer, c, rng)
+    card_start = np.cumsum(card_count) - card_count
+    card_id = random_ids(rng, int(card_count.sum()))
     opening = np.zeros(n_accounts, dtype=np.int64)
     opening[:c] = np.round(balance * 100).astype(np.int64)
     opening[c : c + m] = np.round(rng.lognormal(np.log(5000.0), 1.0, size=m) * 100)
@@ -170,5 +193,6 @@ def build_population(world: FraudWorld, rng: np.random.Generator) -> Population:
                       age, activity, np.round(income * 100).astype(np.int64),
                       payday.astype(np.int64), pay_second.astype(np.float64),
                       cats, online, mregion, bank, account_id,
-                      card_id, opening, floor, by_key, key_start, key_count, any_start,
+                      card_id, np.repeat(np.arange(c, dtype=np.int64), card_count), card_start,
+                      card_count, opening, floor, by_key, key_start, key_count, any_start,
                       any_count)

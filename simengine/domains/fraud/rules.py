@@ -21,14 +21,14 @@ __all__ = ["rule_hits"]
 
 
 def _burst(p: Posted, n: int, customers: int) -> np.ndarray:
-    small = np.flatnonzero((p.channel == ONLINE) & (p.cents < 1000) & (p.src < customers))
+    small = np.flatnonzero((p.channel == ONLINE) & (p.cents < 1000) & (p.card >= 0))
     hit = np.zeros(len(p), dtype=bool)
     if small.size < n:
         return hit
-    order = small[np.lexsort((p.t_s[small], p.src[small]))]
+    order = small[np.lexsort((p.t_s[small], p.card[small]))]
     first = order[: -(n - 1)]
     last = order[n - 1 :]
-    ok = (p.src[first] == p.src[last]) & (p.t_s[last] - p.t_s[first] <= 3600.0)
+    ok = (p.card[first] == p.card[last]) & (p.t_s[last] - p.t_s[first] <= 3600.0)
     hit[last[ok]] = True
     return hit
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simengine.domains.fraud.campaigns import CampaignPlan, plan_campaigns
+from simengine.domains.fraud.codes import PHASES
 from simengine.domains.fraud.model import FraudWorld
 from simengine.domains.fraud.outcomes import LOSS_PHASES
 from simengine.domains.fraud.population import Population, build_population, random_ids
@@ -74,7 +75,7 @@ def prepare(scenario, params: Mapping[str, np.ndarray], keys: RunKeys, r: int) -
     pop = build_population(world, rng)
     prof = Profiles.of(world, pop)
     plan = plan_campaigns(scenario, world, pop, params, r, rng, horizon)
-    parts = max(1, math.ceil(expected_rows_per_day(pop, prof) * 1.2 / WINDOW_ROWS))
+    parts = max(1, math.ceil(expected_rows_per_day(pop, prof, peak=True) * 1.2 / WINDOW_ROWS))
     step = DAY_S / parts
     edges = np.arange(0.0, horizon, step)
     return Prepared(run, world, pop, prof, plan, np.append(edges, horizon), horizon)
@@ -173,7 +174,7 @@ def _observe(res: RunResult, keys: RunKeys) -> None:
     camp_typ = typ[ev.campaign] if len(ev) else np.zeros(0, dtype=object)
     res.observations = observe(
         spec, n_camp, ev.campaign, ev.src, ev.t_s, res.event_ok,
-        card_like=camp_typ == "card_testing", friendly=camp_typ == "friendly_fraud",
+        dispute_t_s=dispute_times(ev, res.event_ok),
         reported=np.isin(camp_typ, ("account_takeover", "app_scam")),
         loss_event=np.isin(ev.phase, LOSS_PHASES),
         confirmed_event=alerts["event"][fraud_conf],
@@ -185,6 +186,16 @@ def _observe(res: RunResult, keys: RunKeys) -> None:
     order = np.argsort(alerts["txn"][fp])
     res.fp_ids = alerts["txn"][fp][order]
     res.fp_time_s = res.reviews.end_s[fp][order]
+
+
+def dispute_times(ev, ok: np.ndarray) -> np.ndarray:
+    """Per event: when its chargeback posted, or its own time if it is a posted chargeback
+    (inf: no dispute)."""
+    t = np.full(len(ev), np.inf)
+    cb = np.flatnonzero(ok & (ev.phase == PHASES.index("chargeback")))
+    t[ev.parent[cb]] = ev.t_s[cb]
+    t[cb] = ev.t_s[cb]
+    return t
 
 
 def simulate_run(scenario, params: Mapping[str, np.ndarray], keys: RunKeys, r: int, *,

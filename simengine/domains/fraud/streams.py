@@ -1,8 +1,10 @@
 """The recorded tables of one run: transactions, accounts, campaigns, alerts.
 
 Money columns are in currency units (``amount``; balances before/after of both sides, NaN for
-the external counterparties, whose balances are not tracked). Ids are the population's random
-ids. Label columns of ``transactions``: ``is_fraud``, ``typology``, ``campaign_id`` (-1: none),
+the external counterparties, whose balances are not tracked). ``card_id`` is the card of a card
+payment, refund or chargeback (-1 for transfers, ATM, deposits and salaries). Ids are the
+population's random ids. Label columns of ``transactions``: ``is_fraud`` (the row belongs to a
+campaign, chargebacks that reverse it included), ``typology``, ``campaign_id`` (-1: none),
 ``phase``, ``parent_txn_id`` (the causal parent, -1: none), ``confirmed_fraud`` and
 ``observed_time_s`` (what the bank knows by the horizon, and since when; NaN: never).
 """
@@ -19,12 +21,17 @@ from simengine.domains.fraud.synth import Posted
 from simengine.domains.fraud.typologies.base import Events
 from simengine.domains.fraud.world import OUTCOMES
 
-__all__ = ["LABEL_COLUMNS", "account_table", "alert_table", "campaign_table", "category",
-           "transaction_table"]
+__all__ = ["LABEL_COLUMNS", "TRANSACTION_COLUMNS", "account_table", "alert_table",
+           "campaign_table", "category", "transaction_table"]
 
 LABEL_COLUMNS = ("is_fraud", "typology", "campaign_id", "phase", "parent_txn_id",
                  "confirmed_fraud", "observed_time_s")
 """Columns of ``transactions`` that are labels (the leak audit never uses them as features)."""
+TRANSACTION_COLUMNS = ("run", "txn_id", "timestamp_s", "src_account", "dst_account", "card_id",
+                       "amount", "channel", "mcc", "approved", "new_device",
+                       "src_balance_before", "src_balance_after", "dst_balance_before",
+                       "dst_balance_after", *LABEL_COLUMNS)
+"""Columns of ``transactions``, in order."""
 
 
 def category(names: Sequence[str], codes: np.ndarray) -> np.ndarray:
@@ -49,24 +56,22 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
     """One row per posted transaction of a window, with labels. ``observed_s`` per event;
     ``fp_ids``/``fp_time_s`` (sorted by id) the legitimate rows confirmed by a review."""
     n = len(p)
-    e = p.event
-    fraud = e >= 0
-    ev = np.maximum(e, 0)
-    has = events.t_s.size > 0
+    fraud = p.event >= 0
+    rows = np.flatnonzero(fraud)  # labels are scattered to the few illicit rows only
+    k = p.event[rows]
 
-    def of_event(values: np.ndarray, empty, dtype) -> np.ndarray:
-        return np.where(fraud, values[ev], empty).astype(dtype) if has else np.full(n, empty,
-                                                                                   dtype)
+    def label(values: np.ndarray, empty, dtype) -> np.ndarray:
+        out = np.full(n, empty, dtype=dtype)
+        out[rows] = values
+        return out
 
-    camp = np.where(fraud, campaign_id[events.campaign[ev]] if has else -1, -1)
-    parent_event = of_event(events.parent, -1, np.int64)
-    parent = np.where(parent_event >= 0, events.txn_id[np.maximum(parent_event, 0)] if has
-                      else -1, -1)
-    observed = of_event(observed_s, np.nan, np.float64)
+    parent_event = events.parent[k]
+    parent = np.where(parent_event >= 0, events.txn_id[np.maximum(parent_event, 0)], -1)
+    observed = label(observed_s[k], np.nan, np.float64)
     if fp_ids.size:
         pos = np.minimum(np.searchsorted(fp_ids, p.txn_id), fp_ids.size - 1)
-        fp = ~fraud & (fp_ids[pos] == p.txn_id)
-        observed = np.where(fp, fp_time_s[pos], observed)
+        fp = np.flatnonzero(~fraud & (fp_ids[pos] == p.txn_id))
+        observed[fp] = fp_time_s[pos[fp]]
     src_ext, dst_ext = p.src >= pop.internal, p.dst >= pop.internal
     return {
         "run": np.full(n, run, dtype=np.int64),
@@ -74,6 +79,7 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
         "timestamp_s": np.floor(p.t_s).astype(np.int64),
         "src_account": pop.account_id[p.src],
         "dst_account": pop.account_id[p.dst],
+        "card_id": np.where(p.card >= 0, pop.card_id[np.maximum(p.card, 0)], -1),
         "amount": _money(p.cents),
         "channel": category(CHANNELS, p.channel),
         "mcc": p.mcc,
@@ -84,10 +90,10 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
         "dst_balance_before": _money(p.dst_before, dst_ext),
         "dst_balance_after": _money(p.dst_after, dst_ext),
         "is_fraud": fraud,
-        "typology": category(TYPOLOGIES, of_event(events.typology, 0, np.int64)),
-        "campaign_id": camp.astype(np.int64),
-        "phase": category(PHASES, of_event(events.phase, 0, np.int64)),
-        "parent_txn_id": parent.astype(np.int64),
+        "typology": category(TYPOLOGIES, label(events.typology[k], 0, np.int8)),
+        "campaign_id": label(campaign_id[events.campaign[k]], -1, np.int64),
+        "phase": category(PHASES, label(events.phase[k], 0, np.int8)),
+        "parent_txn_id": label(parent, -1, np.int64),
         "confirmed_fraud": ~np.isnan(observed),
         "observed_time_s": observed,
     }
@@ -112,6 +118,7 @@ def account_table(run: int, pop: Population, roles: np.ndarray,
         "segment": category(("", *pop.segment_names), seg),
         "age_band": category(("", *pop.age_band_names), age),
         "region": region.astype(np.int64),
+        "cards": np.concatenate([pop.card_count, np.zeros(a - c, np.int64)]),
         "role": category(ROLES, roles),
         "opening_balance": _money(pop.opening_cents.astype(np.int64), external),
         "overdraft_limit": _money(-pop.floor_cents, external),

@@ -18,49 +18,77 @@ import numpy as np
 
 from simengine.domains.fraud.population import Population, random_ids
 from simengine.domains.fraud.traffic import Rows
-from simengine.domains.fraud.typologies.base import CAPPED, FIXED, Events
+from simengine.domains.fraud.typologies.base import CAPPED, FIXED, OF_PARENT, SHARE, Events
 
 __all__ = ["Posted", "post_window"]
 
 
 @nb.njit(cache=True)
-def _post(src, dst, planned, mode, frac, parent, event, n_internal, balance, floor, executed,
-          amount, approved, keep, sb, sa, db, da):  # pragma: no cover - compiled
-    for k in range(src.size):
-        s = src[k]
-        d = dst[k]
-        m = mode[k]
-        if m == FIXED:
-            a = planned[k]
-        elif m == CAPPED:
-            a = planned[k]
-            if s < n_internal:
-                avail = balance[s] - floor[s]
-                cap = np.int64(np.floor(frac[k] * avail))
-                if 0 < cap < a:
-                    a = cap
-        else:
-            p = parent[k]
-            a = np.int64(np.floor(frac[k] * executed[p] + 0.5)) if p >= 0 else np.int64(0)
-            if a <= 0:
-                keep[k] = False
-                continue
-        ok = s >= n_internal or balance[s] - a >= floor[s]
-        amount[k] = a
-        approved[k] = ok
+def _amount(k, s, m, planned, frac, parent, balance, floor, executed,
+            n_internal):  # pragma: no cover - compiled
+    """Cents moved by event ``k`` of mode ``m`` paid by ``s`` (OF_PARENT ≤ 0: drop it)."""
+    a = planned[k]
+    if m == CAPPED:
         if s < n_internal:
-            sb[k] = balance[s]
+            cap = np.int64(np.floor(frac[k] * (balance[s] - floor[s])))
+            if 0 < cap < a:
+                a = cap
+    elif m == SHARE:
+        if s < n_internal:
+            share = np.int64(np.floor(frac[k] * (balance[s] - floor[s])))
+            if share > 0:
+                a = share
+    elif m != FIXED:
+        p = parent[k]
+        a = np.int64(np.floor(frac[k] * executed[p] + 0.5)) if p >= 0 else np.int64(0)
+    return a
+
+
+@nb.njit(cache=True)
+def _post(lt, lsrc, ldst, lcents, lchannel, lmcc, ldevice, lcard, lid,
+          et, esrc, edst, planned, mode, frac, parent, echannel, emcc, edevice, ecard, eid,
+          lo, n_internal, balance, floor, executed,
+          t, src, dst, amount, approved, sb, sa, db, da, channel, mcc, device, card, event,
+          txn_id):  # pragma: no cover - compiled
+    """Merge the legitimate rows and the window's events in time (legitimate first at equal
+    times) and post them; returns the number of rows written (dropped events are skipped)."""
+    n, e = lt.size, et.size
+    i = j = out = 0
+    while i < n or j < e:
+        if j < e and (i >= n or et[j] < lt[i]):
+            s, d = esrc[j], edst[j]
+            a = _amount(j, s, mode[j], planned, frac, parent, balance, floor, executed,
+                        n_internal)
+            if mode[j] == OF_PARENT and a <= 0:
+                j += 1
+                continue
+            t[out], channel[out], mcc[out] = et[j], echannel[j], emcc[j]
+            device[out], card[out], txn_id[out] = edevice[j], ecard[j], eid[j]
+            event[out] = lo + j
+            j += 1
+        else:
+            s, d, a = lsrc[i], ldst[i], lcents[i]
+            t[out], channel[out], mcc[out] = lt[i], lchannel[i], lmcc[i]
+            device[out], card[out], txn_id[out] = ldevice[i], lcard[i], lid[i]
+            event[out] = -1
+            i += 1
+        ok = s >= n_internal or balance[s] - a >= floor[s]
+        src[out], dst[out], amount[out], approved[out] = s, d, a, ok
+        sb[out] = sa[out] = db[out] = da[out] = 0
+        if s < n_internal:
+            sb[out] = balance[s]
             if ok:
                 balance[s] -= a
-            sa[k] = balance[s]
+            sa[out] = balance[s]
         if d < n_internal:
-            db[k] = balance[d]
+            db[out] = balance[d]
             if ok:
                 balance[d] += a
-            da[k] = balance[d]
-        e = event[k]
-        if e >= 0:
-            executed[e] = a if ok else 0
+            da[out] = balance[d]
+        if event[out] >= 0:
+            executed[event[out]] = a if ok else 0
+        out += 1
+    return out
 
 
 @dataclass
@@ -81,6 +109,7 @@ class Posted:
     new_device: np.ndarray
     event: np.ndarray        # illicit event index, -1 for legitimate rows
     txn_id: np.ndarray
+    card: np.ndarray         # card index, -1: none
 
     def __len__(self) -> int:
         return int(self.t_s.size)
@@ -89,35 +118,26 @@ class Posted:
 def post_window(rows: Rows, events: Events, lo: int, hi: int, pop: Population,
                 balance: np.ndarray, executed: np.ndarray,
                 rng: np.random.Generator) -> Posted:
-    """Merge ``rows`` with events ``lo:hi`` (those of this window), sort by time and post them,
-    updating ``balance`` and ``executed`` in place. Legitimate rows get random ids from
+    """Merge ``rows`` (in time order) with events ``lo:hi`` (those of this window) and post
+    them, updating ``balance`` and ``executed`` in place. Legitimate rows get random ids from
     ``rng``."""
     n, e = len(rows), hi - lo
     legit_ids = random_ids(rng, n)
-    t = np.concatenate([rows.t_s, events.t_s[lo:hi]])
-    order = np.argsort(t, kind="stable")
-
-    def cat(a, b):
-        return np.concatenate([a, b])[order]
-
-    src = cat(rows.src, events.src[lo:hi])
-    dst = cat(rows.dst, events.dst[lo:hi])
-    planned = cat(rows.cents, events.planned_cents[lo:hi])
-    mode = cat(np.zeros(n, np.int8), events.mode[lo:hi])
-    frac = cat(np.ones(n), events.frac[lo:hi])
-    parent = cat(np.full(n, -1, np.int64), events.parent[lo:hi])
-    event = cat(np.full(n, -1, np.int64), np.arange(lo, hi, dtype=np.int64))
     m = n + e
-    amount = np.zeros(m, np.int64)
-    approved = np.zeros(m, np.bool_)
-    keep = np.ones(m, np.bool_)
-    sb, sa, db, da = (np.zeros(m, np.int64) for _ in range(4))
-    _post(src, dst, planned, mode, frac, parent, event, pop.internal, balance, pop.floor_cents,
-          executed, amount, approved, keep, sb, sa, db, da)
-    idx = order if keep.all() else order[keep]
-    sel = slice(None) if keep.all() else keep
-    return Posted(t[idx], src[sel], dst[sel], amount[sel], approved[sel], sb[sel], sa[sel],
-                  db[sel], da[sel], cat(rows.channel, events.channel[lo:hi])[sel],
-                  cat(rows.mcc, events.mcc[lo:hi])[sel],
-                  cat(rows.new_device, events.new_device[lo:hi])[sel], event[sel],
-                  cat(legit_ids, events.txn_id[lo:hi])[sel])
+    t = np.empty(m)
+    src, dst, amount, sb, sa, db, da, card, event, txn_id = (np.empty(m, np.int64)
+                                                             for _ in range(10))
+    approved, device = np.empty(m, np.bool_), np.empty(m, np.bool_)
+    channel, mcc = np.empty(m, np.int8), np.empty(m, np.int16)
+    ev = slice(lo, hi)
+    k = _post(rows.t_s, rows.src, rows.dst, rows.cents, rows.channel, rows.mcc,
+              rows.new_device, rows.card, legit_ids, events.t_s[ev], events.src[ev],
+              events.dst[ev], events.planned_cents[ev], events.mode[ev], events.frac[ev],
+              events.parent[ev], events.channel[ev], events.mcc[ev], events.new_device[ev],
+              events.card[ev], events.txn_id[ev], lo, pop.internal, balance,
+              pop.floor_cents, executed, t, src, dst, amount, approved, sb, sa, db, da,
+              channel, mcc, device, card, event, txn_id)
+    cut = slice(None) if k == m else slice(0, k)
+    return Posted(t[cut], src[cut], dst[cut], amount[cut], approved[cut], sb[cut], sa[cut],
+                  db[cut], da[cut], channel[cut], mcc[cut], device[cut], event[cut],
+                  txn_id[cut], card[cut])

@@ -1,12 +1,21 @@
-"""Legitimate traffic of one time window, synthesised in bulk with NumPy.
+"""Legitimate traffic of one time window, synthesised in bulk (NumPy draws, a Numba pass).
 
-Every customer makes Poisson many payments in a window, at rate ``activity × (card + transfers
-+ atm + deposits per day)`` of its segment, modulated by a daily rhythm (hourly weights) and a
-weekly one (weekends busier; the run starts on a Monday). Each payment is a card payment (online
-with the segment's online share, shifted by drift; else in person at a merchant of the home
-region with probability ``local_share``), a transfer (to another customer or out of the bank),
-an ATM withdrawal or a cash deposit. Amounts are lognormal around the category's median, scaled
-by the segment and by drift. Salaries arrive from payroll on each customer's payday.
+Every customer pays as a Poisson process at rate ``activity × (card + transfers + atm +
+deposits + refunds per day)`` of its segment, modulated by the scenario's calendar rhythm
+(:mod:`rhythm`: hour of day, day of week, part of month, season). A window's rows are drawn as
+the superposition of these processes: their number is Poisson with the summed rate, their
+times are the order statistics of the rhythm's density over the window (sorted uniforms from
+exponential spacings, mapped through its piecewise-constant CDF: sorted by construction, no
+sort needed), and each row's payer is drawn in proportion to its rate (a Walker alias table).
+That is the same law as drawing each customer's count and times separately.
+
+Each payment is a card payment with one of the customer's cards (online with the segment's
+online share, shifted by drift; else in person at a merchant of the home region with
+probability ``local_share``), a transfer (to another customer or out of the bank), an ATM
+withdrawal, a cash deposit, or a refund from a merchant to one of its cards. Amounts are
+lognormal around the category's median, scaled by the segment and by drift. Salaries arrive
+from payroll on each customer's payday. A customer that has vanished
+(``Population.active_until_s``: a bust-out) has no rows after that.
 
 Times are continuous seconds (written rounded down to whole seconds, exactly like illicit
 ones). Nothing here depends on labels, so illicit rows drawn from the same marginals blend in.
@@ -18,24 +27,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, SALARY, TRANSFER
+from simengine.domains.fraud.codes import SALARY
 from simengine.domains.fraud.model import FraudWorld
 from simengine.domains.fraud.population import CASH, CATEGORIES, OUTSIDE, PAYROLL, Population
+from simengine.domains.fraud.rhythm import MONTH_DAYS, RhythmSpec, hour_weights
+from simengine.domains.fraud.traffic_kernel import U_SLOTS, alias_table, fill_rows
 
-__all__ = ["DAY_S", "HOURLY", "Profiles", "Rows", "expected_rows_per_day", "legit_rows"]
+__all__ = ["DAY_S", "KINDS", "Profiles", "Rows", "expected_rows_per_day", "legit_rows"]
 
 DAY_S = 86400.0
-HOURLY = np.array([0.2, 0.1, 0.1, 0.1, 0.15, 0.3, 0.6, 1.0, 1.3, 1.4, 1.5, 1.6, 1.9, 1.7, 1.5,
-                   1.5, 1.6, 1.8, 1.9, 1.7, 1.4, 1.1, 0.7, 0.4])
-HOURLY = HOURLY / HOURLY.sum()
-"""Share of a day's payments in each hour (local time)."""
-WEEKDAY = np.array([0.95, 0.95, 0.97, 1.0, 1.1, 1.15, 0.88])
-MONTH_DAYS = 30
+KINDS = ("card", "transfer", "atm", "deposit", "refund")
+"""Kinds of legitimate payment, in the column order of :attr:`Profiles.rate`."""
+
+_WEIGHT = np.array([c[3] for c in CATEGORIES])
+_AFFINITY = np.array([c[4] for c in CATEGORIES])
+_MCC = np.array([c[1] for c in CATEGORIES], dtype=np.int16)
+_MEDIAN = np.array([c[2] for c in CATEGORIES])
+_CUM_ON = np.cumsum(_WEIGHT * _AFFINITY)
+_CUM_OFF = np.cumsum(_WEIGHT * (1 - _AFFINITY))
+_CUM_ALL = np.cumsum(_WEIGHT)
 
 
 @dataclass
 class Rows:
-    """Rows in account-index space, unsorted."""
+    """Rows in account-index space, in time order."""
 
     t_s: np.ndarray
     src: np.ndarray
@@ -44,6 +59,7 @@ class Rows:
     channel: np.ndarray
     mcc: np.ndarray
     new_device: np.ndarray
+    card: np.ndarray          # card index, -1 for rows without a card
 
     def __len__(self) -> int:
         return int(self.t_s.size)
@@ -51,9 +67,9 @@ class Rows:
 
 @dataclass(frozen=True)
 class Profiles:
-    """Per-segment rates as arrays, built once per run."""
+    """Per-segment rates and per-customer payer weights as arrays, built once per run."""
 
-    rate: np.ndarray          # (S, 4) per day: card, transfer, atm, deposit
+    rate: np.ndarray          # (S, 5) per day, by KINDS
     online: np.ndarray        # (S,)
     scale: np.ndarray         # (S,)
     local_share: float
@@ -61,119 +77,113 @@ class Profiles:
     drift_at: np.ndarray      # (D,)
     drift_online: np.ndarray  # (D,)
     drift_scale: np.ndarray   # (D,)
+    rhythm: RhythmSpec
+    per_day: float            # expected legitimate rows of an average day (without salaries)
+    alias_p: np.ndarray       # (C,) alias table of the customers' rates
+    alias_i: np.ndarray       # (C,)
 
     @classmethod
     def of(cls, world: FraudWorld, pop: Population) -> Profiles:
         specs = [world.segment(s) for s in pop.segment_names]
         rate = np.array([[s.card_per_day, s.transfers_per_day, s.atm_per_day,
-                          s.deposits_per_day] for s in specs])
+                          s.deposits_per_day, s.refunds_per_day] for s in specs])
+        lam = pop.activity * rate.sum(axis=1)[pop.segment]
+        per_day = float(lam.sum())
+        alias_p, alias_i = alias_table(lam if per_day > 0 else np.ones_like(lam))
         drift = world.drift
         return cls(rate, np.array([s.online_share for s in specs]),
                    np.array([s.amount_scale for s in specs]),
                    world.population.customers.local_share,
                    world.population.device_change_per_day,
-                   np.array([d.at_s for d in drift]), np.array([d.online_share_delta
-                                                                for d in drift]),
-                   np.array([d.spend_scale for d in drift]))
+                   np.array([d.at_s for d in drift], dtype=np.float64),
+                   np.array([d.online_share_delta for d in drift], dtype=np.float64),
+                   np.array([d.spend_scale for d in drift], dtype=np.float64), world.rhythm,
+                   per_day, alias_p, alias_i)
 
     def drift_index(self, t_s: np.ndarray) -> np.ndarray:
         """-1 before the first drift entry, else the index of the one in force."""
         return np.searchsorted(self.drift_at, t_s, side="right") - 1
 
+    @property
+    def cum_kind(self) -> np.ndarray:
+        """(S, 5) cumulative kind probabilities of each segment."""
+        total = np.maximum(self.rate.sum(axis=1, keepdims=True), 1e-300)
+        return np.cumsum(self.rate / total, axis=1)
 
-def _mass(t0: float, t1: float) -> tuple[float, np.ndarray, np.ndarray]:
+
+def _mass(rhythm: RhythmSpec, t0: float, t1: float) -> tuple[float, np.ndarray, np.ndarray]:
     """Expected share of a day's payments in [t0, t1), and the window's hour edges/weights."""
     first, last = int(np.floor(t0 / 3600.0)), int(np.ceil(t1 / 3600.0))
     hours = np.arange(first, last)
     lo = np.maximum(hours * 3600.0, t0)
     hi = np.minimum((hours + 1) * 3600.0, t1)
-    w = HOURLY[hours % 24] * WEEKDAY[(hours // 24) % 7] * (hi - lo) / 3600.0
+    w = hour_weights(rhythm, hours) * (hi - lo) / 3600.0
     return float(w.sum()), lo, np.where(w > 0, w, 0.0)
 
 
-def expected_rows_per_day(pop: Population, prof: Profiles) -> float:
-    return float((pop.activity * prof.rate.sum(axis=1)[pop.segment]).sum())
+def expected_rows_per_day(pop: Population, prof: Profiles, *, peak: bool = False) -> float:
+    """Expected legitimate rows on an average day (``peak``: on the busiest day the rhythm
+    allows — what a window must be sized for)."""
+    return prof.per_day * prof.rhythm.peak_day_multiplier() if peak else prof.per_day
 
 
-def _times(rng, n, lo, hi, w) -> np.ndarray:
-    cum = np.cumsum(w)
-    k = np.minimum(np.searchsorted(cum, rng.random(n) * cum[-1], side="right"), w.size - 1)
-    return lo[k] + rng.random(n) * (hi[k] - lo[k])
-
-
-def _cents(x: np.ndarray) -> np.ndarray:
-    return np.maximum(np.round(x * 100.0), 1).astype(np.int64)
+def sorted_times(rng: np.random.Generator, n: int, lo: np.ndarray, hi: np.ndarray,
+                 w: np.ndarray) -> np.ndarray:
+    """``n`` sorted draws from the density ∝ ``w`` on the segments [lo, hi): the order
+    statistics of uniforms (normalised cumulative exponential spacings) through the CDF."""
+    if n == 0:
+        return np.zeros(0)
+    spacing = np.cumsum(rng.standard_exponential(n + 1))
+    u = spacing[:n] / spacing[n]
+    cum = np.cumsum(w) / w.sum()
+    k = np.minimum(np.searchsorted(cum, u, side="right"), w.size - 1)
+    before = np.where(k > 0, cum[np.maximum(k - 1, 0)], 0.0)
+    frac = np.clip((u - before) / (w[k] / w.sum()), 0.0, 1.0)
+    t = np.minimum(lo[k] + frac * (hi[k] - lo[k]), np.nextafter(hi[k], -np.inf))
+    return np.maximum.accumulate(t)
 
 
 def legit_rows(pop: Population, prof: Profiles, t0: float, t1: float,
                rng: np.random.Generator) -> Rows:
-    """The legitimate rows of window [t0, t1) (all draws from ``rng``)."""
-    c = pop.customers
-    mass, lo, w = _mass(t0, t1)
+    """The legitimate rows of window [t0, t1) in time order (all draws from ``rng``)."""
+    mass, lo, w = _mass(prof.rhythm, t0, t1)
     hi = np.minimum(lo + 3600.0 - np.mod(lo, 3600.0), t1)
-    lam = pop.activity * prof.rate.sum(axis=1)[pop.segment] * mass
-    n = rng.poisson(lam)
-    who = np.repeat(np.arange(c, dtype=np.int64), n)
-    r = who.size
-    seg = pop.segment[who]
-    cum = np.cumsum(prof.rate / np.maximum(prof.rate.sum(axis=1, keepdims=True), 1e-300), axis=1)
-    kind = (rng.random(r)[:, None] > cum[seg, :3]).sum(axis=1)
-    t = _times(rng, r, lo, hi, w) if r else np.zeros(0)
-    online_p, scale = prof.online[seg], prof.scale[seg]
-    if prof.drift_at.size:
-        d = prof.drift_index(t)
-        online_p = online_p + np.where(d >= 0, prof.drift_online[np.maximum(d, 0)], 0.0)
-        scale = scale * np.where(d >= 0, prof.drift_scale[np.maximum(d, 0)], 1.0)
-    src, dst = who.copy(), np.empty(r, dtype=np.int64)
-    channel = np.empty(r, dtype=np.int8)
-    mcc = np.zeros(r, dtype=np.int16)
-    amount = np.empty(r)
-    z = rng.standard_normal(r)
-    u = rng.random(r)
-    # card payments
-    card = np.flatnonzero(kind == 0)
-    online = rng.random(card.size) < online_p[card]
-    weight = np.array([x[3] for x in CATEGORIES])
-    affinity = np.array([x[4] for x in CATEGORIES])
-    cum_on = np.cumsum(weight * affinity)
-    cum_off = np.cumsum(weight * (1 - affinity))
-    uc = rng.random(card.size)
-    cat = np.where(online,
-                   np.searchsorted(cum_on, uc * cum_on[-1], side="right"),
-                   np.searchsorted(cum_off, uc * cum_off[-1], side="right"))
-    cat = np.minimum(cat, len(CATEGORIES) - 1)
-    local = ~online & (rng.random(card.size) < prof.local_share)
-    dst[card] = pop.merchant_index(cat, online, pop.region[who[card]], local, u[card])
-    channel[card] = np.where(online, ONLINE, POS)
-    mcc[card] = np.array([x[1] for x in CATEGORIES], dtype=np.int16)[cat]
-    median = np.array([x[2] for x in CATEGORIES])[cat]
-    amount[card] = median * scale[card] * np.exp(0.7 * z[card])
-    # transfers: to another customer or out of the bank
-    tr = np.flatnonzero(kind == 1)
-    peer = u[tr] < 0.5
-    other = rng.integers(0, c - 1, size=tr.size)
-    other = other + (other >= who[tr])  # never the payer itself
-    dst[tr] = np.where(peer, other, pop.external(OUTSIDE))
-    channel[tr] = TRANSFER
-    amount[tr] = 150.0 * scale[tr] * np.exp(1.1 * z[tr])
-    # ATM withdrawals, in notes of 20
-    atm = np.flatnonzero(kind == 2)
-    dst[atm] = pop.external(CASH)
-    channel[atm] = ATM
-    amount[atm] = 20.0 * np.maximum(np.round(80.0 * np.exp(0.6 * z[atm]) / 20.0), 1)
-    # cash deposits
-    dep = np.flatnonzero(kind == 3)
-    src[dep] = pop.external(CASH)
-    dst[dep] = who[dep]
-    channel[dep] = DEPOSIT
-    amount[dep] = 400.0 * scale[dep] * np.exp(0.9 * z[dep])
-    new_device = ((channel == ONLINE) | (channel == TRANSFER)) & (rng.random(r) < prof.device_p)
-    rows = Rows(t, src, dst, _cents(amount), channel, mcc, new_device)
-    return _with_salaries(rows, pop, t0, t1)
+    n = int(rng.poisson(prof.per_day * mass)) if mass > 0 else 0
+    t = sorted_times(rng, n, lo, hi, w)
+    u = rng.random((n, U_SLOTS))
+    z = rng.standard_normal(n)
+    src, dst, card = (np.empty(n, np.int64) for _ in range(3))
+    cents = np.empty(n, np.int64)
+    channel = np.empty(n, np.int8)
+    mcc = np.empty(n, np.int16)
+    new_device = np.empty(n, np.bool_)
+    fill_rows(t, u, z, prof.alias_p, prof.alias_i, pop.segment, pop.region, pop.card_start,
+              pop.card_count, prof.cum_kind, prof.online, prof.scale, prof.drift_at,
+              prof.drift_online, prof.drift_scale, _CUM_ON, _CUM_OFF, _CUM_ALL, _AFFINITY,
+              _MCC, _MEDIAN, pop.key_start, pop.key_count, pop.any_start, pop.any_count,
+              pop.by_key, prof.local_share, prof.device_p, pop.external(CASH),
+              pop.external(OUTSIDE), src, dst, cents, channel, mcc, new_device, card)
+    rows = _with_salaries(Rows(t, src, dst, cents, channel, mcc, new_device, card),
+                          pop, t0, t1)
+    return _without_vanished(rows, pop)
+
+
+def _without_vanished(rows: Rows, pop: Population) -> Rows:
+    """Drop the rows of customers after they vanished (their own payments, and salaries,
+    deposits and refunds to them)."""
+    c = pop.customers
+    if not np.isfinite(pop.active_until_s).any():
+        return rows
+    holder = np.where(rows.src < c, rows.src, rows.dst)
+    keep = ~((holder < c) & (rows.t_s >= pop.active_until_s[np.minimum(holder, c - 1)]))
+    if keep.all():
+        return rows
+    return Rows(*(getattr(rows, f)[keep] for f in Rows.__dataclass_fields__))
 
 
 def _with_salaries(rows: Rows, pop: Population, t0: float, t1: float) -> Rows:
-    """Salaries land between 00:00 and 06:00 of each customer's payday."""
+    """Salaries land between 00:00 and 06:00 of each customer's payday (merged in time
+    order; at equal times after the other rows)."""
     day = int(t0 // DAY_S)
     pay_lo = day * DAY_S
     lo, hi = max(t0, pay_lo), min(t1, pay_lo + 6 * 3600.0)
@@ -183,13 +193,22 @@ def _with_salaries(rows: Rows, pop: Population, t0: float, t1: float) -> Rows:
     t = pay_lo + pop.pay_second[paid]
     keep = (t >= lo) & (t < hi)
     paid, t = paid[keep], t[keep]
+    order = np.argsort(t, kind="stable")
+    paid, t = paid[order], t[order]
     k = paid.size
-    return Rows(
-        np.concatenate([rows.t_s, t]),
-        np.concatenate([rows.src, np.full(k, pop.external(PAYROLL))]),
-        np.concatenate([rows.dst, paid]),
-        np.concatenate([rows.cents, pop.income_cents[paid]]),
-        np.concatenate([rows.channel, np.full(k, SALARY, dtype=np.int8)]),
-        np.concatenate([rows.mcc, np.zeros(k, dtype=np.int16)]),
-        np.concatenate([rows.new_device, np.zeros(k, dtype=bool)]),
-    )
+    if k == 0:
+        return rows
+    at = np.searchsorted(rows.t_s, t, side="right") + np.arange(k)
+    mine = np.zeros(len(rows) + k, dtype=bool)
+    mine[at] = True
+
+    def merged(a: np.ndarray, b) -> np.ndarray:
+        out = np.empty(mine.size, dtype=a.dtype)
+        out[~mine] = a
+        out[mine] = b
+        return out
+
+    return Rows(merged(rows.t_s, t), merged(rows.src, pop.external(PAYROLL)),
+                merged(rows.dst, paid), merged(rows.cents, pop.income_cents[paid]),
+                merged(rows.channel, SALARY), merged(rows.mcc, 0),
+                merged(rows.new_device, False), merged(rows.card, -1))

@@ -3,9 +3,11 @@
 Alerts queue first-in first-out for ``investigators`` reviewers (a simpy Resource). A review
 takes ``max(min_review_h, review_h)`` hours; an alert still queued ``expire_h`` after it was
 raised is closed unreviewed. A review confirms a fraudulent payment with probability ``recall``
-and a legitimate one with probability ``false_positive_rate`` (a false positive). Victims of card
-fraud dispute each payment with ``chargeback_probability`` after ``chargeback_delay_h`` (friendly
-fraud is a dispute by definition); takeover and scam victims report the campaign with
+and a legitimate one with probability ``false_positive_rate`` (a false positive). Disputes are
+planned with the campaigns (victims of card fraud dispute each payment with
+``chargeback_probability`` after ``chargeback_delay_h``; friendly fraud is a dispute by
+definition) and posted as chargeback rows that move the money back; the bank knows a disputed
+payment when its chargeback posts. Takeover and scam victims report the campaign with
 ``report_probability``, ``report_delay_h`` after their first loss.
 
 A campaign is *detected* at its earliest confirmation (review, chargeback or report) within the
@@ -89,7 +91,7 @@ class Observations:
 
 
 def observe(spec: AlertSpec, n_campaigns: int, campaign: np.ndarray, src: np.ndarray,
-            t_s: np.ndarray, ok: np.ndarray, card_like: np.ndarray, friendly: np.ndarray,
+            t_s: np.ndarray, ok: np.ndarray, dispute_t_s: np.ndarray,
             reported: np.ndarray, loss_event: np.ndarray, confirmed_event: np.ndarray,
             confirmed_t_s: np.ndarray, horizon_s: float, draw: Draw,
             rng: np.random.Generator) -> Observations:
@@ -98,15 +100,13 @@ def observe(spec: AlertSpec, n_campaigns: int, campaign: np.ndarray, src: np.nda
     A confirmed review or a dispute of one payment reveals the payments of the same campaign
     from the same payer (a card, a victim's account) — those made earlier at the confirmation
     time, later ones when made. A victim's report reveals the whole campaign (the bank follows
-    the money to the mules). ``card_like``: the victim can dispute it; ``friendly``: a
-    first-party dispute (always filed); ``reported``: its campaign's victims report;
-    ``loss_event``: it takes the victim's money."""
+    the money to the mules). ``dispute_t_s``: when the event's chargeback posted, or when the
+    event is itself a posted chargeback its own time (inf: none); ``reported``: its campaign's
+    victims report; ``loss_event``: it takes the victim's money."""
     e = t_s.size
     row_t = np.full(e, np.inf)
     np.minimum.at(row_t, confirmed_event, confirmed_t_s)
-    delay = 3600.0 * draw.many(spec.chargeback_delay_h, e)
-    disputes = ok & (friendly | (card_like & (rng.random(e) < spec.chargeback_probability)))
-    t_cb = np.where(disputes, t_s + delay, np.inf)
+    t_cb = np.asarray(dispute_t_s, dtype=np.float64)
     by_cb = int(np.sum((t_cb < row_t) & (t_cb <= horizon_s)))
     row_t = np.minimum(row_t, t_cb)
     _, group = np.unique(campaign * (int(src.max(initial=0)) + 1) + src, return_inverse=True)

@@ -24,6 +24,9 @@ world:
     - {typology: friendly_fraud, count: 4}
     - {typology: account_takeover, count: 4, chunk_max: 800}
     - {typology: app_scam, count: 4, trust_days: {uniform: [2, 6]}}
+    - {typology: bust_out, count: 3, end_s: 432000, build_days: {uniform: [6, 12]},
+       build_purchases_per_week: 5, repay_every_days: 3, credit_limit: {uniform: [3000, 6000]}}
+    - {typology: merchant_collusion, count: 3, cards: {integers: [4, 8]}, refund_share: 0.75}
     - typology: laundering
       count: 3
       amount: {uniform: [20000, 40000]}

@@ -67,7 +67,10 @@ def test_cycle_returns_to_its_origin_minus_the_margin_per_hop() -> None:
                 if nxt.size == 0:
                     break
                 cur, hops = int(nxt[0]), hops + 1
-            assert tx["dst_account"][cur] == start and hops == 4
+            if hops < 4:  # the ring's next hop (2-10 h later) fell after the horizon
+                assert tx["timestamp_s"][cur] > 1728000 - 10 * 3600
+                continue
+            assert tx["dst_account"][cur] == start
             expected = tx["amount"][i] * 0.9 ** 3
             assert abs(tx["amount"][cur] - expected) <= 0.05
             closed += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from simengine.domains.fraud.typologies import aml, card, scams, takeover
+from simengine.domains.fraud.typologies import aml, bust_out, card, collusion, scams, takeover
 
 __all__ = ["PLANNERS"]
 
@@ -13,6 +13,8 @@ PLANNERS: dict[str, Callable] = {
     "friendly_fraud": card.plan_friendly_fraud,
     "account_takeover": takeover.plan_account_takeover,
     "app_scam": scams.plan_app_scam,
+    "bust_out": bust_out.plan_bust_out,
+    "merchant_collusion": collusion.plan_merchant_collusion,
     "laundering": aml.plan_laundering,
 }
 """typology → ``plan(ctx, spec, start_s, campaign) -> campaign row``."""

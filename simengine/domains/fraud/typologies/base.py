@@ -8,7 +8,9 @@ An event's amount is decided when the ledger executes it, by its mode:
   spend at that moment (balance above its overdraft floor): a drain or a scam takes what is
   there;
 * :data:`OF_PARENT` — ``frac ×`` what the causal parent event actually moved (a mule forwards
-  what arrived minus its cut); dropped when the parent moved nothing.
+  what arrived minus its cut); dropped when the parent moved nothing;
+* :data:`SHARE` — ``frac × available``, however large (a bust-out taking everything on its
+  credit line); when nothing is available, the planned amount, declined.
 
 Events carry their causal parent (an earlier event), typology, phase and campaign, so every
 label is known by construction.
@@ -21,13 +23,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from simengine.domains.fraud.codes import PHASES, ROLES, TYPOLOGIES, code
+from simengine.domains.fraud.codes import CHARGEBACK, PHASES, ROLES, TYPOLOGIES, code
+from simengine.domains.fraud.model import AlertSpec
 from simengine.domains.fraud.population import Population, random_ids
 from simengine.scenario.values import Const, Dist, Ref, ValueSpec
 
-__all__ = ["CAPPED", "FIXED", "OF_PARENT", "Draw", "EventBuilder", "Events", "PlanContext"]
+__all__ = ["CAPPED", "FIXED", "OF_PARENT", "SHARE", "Draw", "EventBuilder", "Events", "PlanContext"]
 
-FIXED, CAPPED, OF_PARENT = 0, 1, 2
+FIXED, CAPPED, OF_PARENT, SHARE = 0, 1, 2, 3
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Events:
     phase: np.ndarray
     campaign: np.ndarray
     new_device: np.ndarray
+    card: np.ndarray         # card index, -1: none
     txn_id: np.ndarray
 
     def __len__(self) -> int:
@@ -57,25 +61,29 @@ class EventBuilder:
     """Collects events in plain lists (a run has thousands, not millions, of them)."""
 
     FIELDS = ("t_s", "src", "dst", "planned_cents", "mode", "frac", "parent", "channel", "mcc",
-              "typology", "phase", "campaign", "new_device")
+              "typology", "phase", "campaign", "new_device", "card")
 
     def __init__(self) -> None:
         self.rows: list[tuple] = []
 
     def add(self, t_s: float, src: int, dst: int, amount: float, *, channel: int,
             typology: str, phase: str, campaign: int, mode: int = FIXED, frac: float = 1.0,
-            parent: int = -1, mcc: int = 0, new_device: bool = False) -> int:
+            parent: int = -1, mcc: int = 0, new_device: bool = False, card: int = -1) -> int:
         """Append one event; returns its index (for children's ``parent``)."""
         self.rows.append((float(t_s), int(src), int(dst), round(float(amount) * 100), mode,
                           float(frac), int(parent), channel, mcc, code(TYPOLOGIES, typology),
-                          code(PHASES, phase), campaign, bool(new_device)))
+                          code(PHASES, phase), campaign, bool(new_device), int(card)))
         return len(self.rows) - 1
+
+    def get(self, event: int, name: str):
+        """Field ``name`` of an added event."""
+        return self.rows[event][self.FIELDS.index(name)]
 
     def build(self, horizon_s: float, rng: np.random.Generator) -> Events:
         """Sort by time, drop events at or after the horizon (and their descendants, which
         come later), and give each a random transaction id."""
         dtypes = (np.float64, np.int64, np.int64, np.int64, np.int8, np.float64, np.int64,
-                  np.int8, np.int16, np.int8, np.int8, np.int64, bool)
+                  np.int8, np.int16, np.int8, np.int8, np.int64, bool, np.int64)
         cols = [np.array([r[i] for r in self.rows], dtype=d) if self.rows else np.zeros(0, d)
                 for i, d in enumerate(dtypes)]
         t = cols[0]
@@ -133,7 +141,8 @@ class Draw:
 @dataclass
 class PlanContext:
     """What a planner may use and change: the population, draws, the event builder, account
-    roles, the pool of earlier mules, and the campaign rows."""
+    roles, the pool of earlier mules, the campaign rows, and the victims' dispute behaviour
+    (``alerts``)."""
 
     pop: Population
     rng: np.random.Generator
@@ -141,6 +150,7 @@ class PlanContext:
     events: EventBuilder
     horizon_s: float
     roles: np.ndarray                                    # (A,) int8 code into ROLES
+    alerts: AlertSpec = field(default_factory=AlertSpec)
     mules: list[int] = field(default_factory=list)
     campaigns: list[dict] = field(default_factory=list)
 
@@ -169,3 +179,18 @@ class PlanContext:
                 out.append(fresh)
         self.mark(out, "mule")
         return np.asarray(out, dtype=np.int64)
+
+    def dispute(self, event: int, t_s: float, probability: float, *, typology: str,
+                campaign: int) -> int:
+        """With ``probability`` the holder of card payment ``event`` (made at ``t_s``) disputes
+        it ``chargeback_delay_h`` later: a chargeback row moves what the payment actually moved
+        from the merchant back to the holder's account (nothing, and no row, when the payment
+        was declined). Returns the chargeback event, or -1."""
+        if self.rng.random() >= probability:
+            return -1
+        holder, merchant, card, mcc = (self.events.get(event, f)
+                                       for f in ("src", "dst", "card", "mcc"))
+        t = t_s + 3600.0 * self.draw.one(self.alerts.chargeback_delay_h)
+        return self.events.add(t, merchant, holder, 0.0, mode=OF_PARENT, frac=1.0,
+                               parent=event, channel=CHARGEBACK, mcc=mcc, typology=typology,
+                               phase="chargeback", campaign=campaign, card=card)

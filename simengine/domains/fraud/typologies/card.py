@@ -4,7 +4,12 @@ Card testing (reference: compromise of n cards tested at a few online merchants)
 card gets ``tests_per_card`` tiny online payments a few minutes apart at one of the campaign's
 test merchants; a share of the cards is then used, ``burst_delay_h`` later, for a burst of
 ordinary-looking online purchases. Amounts come from the declared distributions, so the burst
-overlaps normal online spending.
+overlaps normal online spending. A stolen card is one card of its holder (who may hold others).
+Victims dispute each payment with ``alerts.chargeback_probability`` (phase ``chargeback``: the
+merchant pays the amount back).
+
+Friendly fraud: a customer buys online with one of its cards and disputes every purchase; the
+chargebacks bring the money back from the merchants.
 """
 
 from __future__ import annotations
@@ -16,7 +21,13 @@ from simengine.domains.fraud.model import CardTesting, FriendlyFraud
 from simengine.domains.fraud.population import CATEGORIES
 from simengine.domains.fraud.typologies.base import PlanContext
 
-__all__ = ["plan_card_testing", "plan_friendly_fraud", "segment_weights"]
+__all__ = [
+    "mcc_of",
+    "online_merchants",
+    "plan_card_testing",
+    "plan_friendly_fraud",
+    "segment_weights",
+]
 
 _TEST_CATEGORIES = ("digital",)
 _BURST_CATEGORIES = ("electronics", "retail", "clothing", "travel", "digital")
@@ -29,7 +40,7 @@ def segment_weights(ctx: PlanContext, targets: dict[str, float]) -> np.ndarray |
     return np.array([targets.get(s, 0.0) for s in ctx.pop.segment_names], dtype=np.float64)
 
 
-def _online_merchants(ctx: PlanContext, categories: tuple[str, ...], n: int) -> np.ndarray:
+def online_merchants(ctx: PlanContext, categories: tuple[str, ...], n: int) -> np.ndarray:
     names = [c[0] for c in CATEGORIES]
     cats = np.array([names.index(c) for c in categories])[ctx.rng.integers(len(categories),
                                                                              size=n)]
@@ -37,18 +48,20 @@ def _online_merchants(ctx: PlanContext, categories: tuple[str, ...], n: int) -> 
                                   np.zeros(n, dtype=bool), ctx.rng.random(n))
 
 
-def _mcc(ctx: PlanContext, merchant: int) -> int:
+def mcc_of(ctx: PlanContext, merchant: int) -> int:
     return CATEGORIES[int(ctx.pop.merchant_category[merchant - ctx.pop.customers])][1]
 
 
 def plan_card_testing(ctx: PlanContext, spec: CardTesting, start_s: float,
                       campaign: int) -> dict:
     d = ctx.draw
-    cards = ctx.customers(d.count(spec.cards), segment_weights(ctx, spec.target_segments))
-    ctx.mark(cards, "victim")
-    testers = _online_merchants(ctx, _TEST_CATEGORIES, 2)
+    holders = ctx.customers(d.count(spec.cards), segment_weights(ctx, spec.target_segments))
+    ctx.mark(holders, "victim")
+    cards = ctx.pop.card_of(holders, ctx.rng.random(holders.size))
+    testers = online_merchants(ctx, _TEST_CATEGORIES, 2)
+    p_dispute = ctx.alerts.chargeback_probability
     t = start_s
-    for card in cards:
+    for holder, card in zip(holders, cards, strict=True):
         n_tests = d.count(spec.tests_per_card)
         gaps = d.many(spec.test_gap_s, n_tests)
         amounts = d.many(spec.test_amount, n_tests)
@@ -56,21 +69,23 @@ def plan_card_testing(ctx: PlanContext, spec: CardTesting, start_s: float,
         for k in range(n_tests):
             t += gaps[k]
             m = int(testers[k % testers.size])
-            last = ctx.events.add(t, card, m, amounts[k], channel=ONLINE, mcc=_mcc(ctx, m),
-                                  typology="card_testing", phase="testing", campaign=campaign,
-                                  parent=last)
+            last = ctx.events.add(t, int(holder), m, amounts[k], channel=ONLINE,
+                                  mcc=mcc_of(ctx, m), typology="card_testing", phase="testing",
+                                  campaign=campaign, parent=last, card=int(card))
+            ctx.dispute(last, t, p_dispute, typology="card_testing", campaign=campaign)
         if ctx.rng.random() >= spec.burst_probability:
             continue
         tb = t + 3600.0 * d.one(spec.burst_delay_h)
         n_buy = d.count(spec.burst_purchases)
-        shops = _online_merchants(ctx, _BURST_CATEGORIES, n_buy)
+        shops = online_merchants(ctx, _BURST_CATEGORIES, n_buy)
         for amount, gap, m in zip(d.many(spec.burst_amount, n_buy),
                                   d.many(spec.burst_gap_s, n_buy), shops, strict=True):
             tb += gap
-            ctx.events.add(tb, card, int(m), amount, channel=ONLINE, mcc=_mcc(ctx, int(m)),
-                           typology="card_testing", phase="burst", campaign=campaign,
-                           parent=last)
-    return {"victims": cards, "phases": ("testing", "burst")}
+            e = ctx.events.add(tb, int(holder), int(m), amount, channel=ONLINE,
+                               mcc=mcc_of(ctx, int(m)), typology="card_testing", phase="burst",
+                               campaign=campaign, parent=last, card=int(card))
+            ctx.dispute(e, tb, p_dispute, typology="card_testing", campaign=campaign)
+    return {"victims": holders, "phases": ("testing", "burst", "chargeback")}
 
 
 def plan_friendly_fraud(ctx: PlanContext, spec: FriendlyFraud, start_s: float,
@@ -78,12 +93,15 @@ def plan_friendly_fraud(ctx: PlanContext, spec: FriendlyFraud, start_s: float,
     d = ctx.draw
     who = ctx.customers(1, segment_weights(ctx, spec.target_segments))
     ctx.mark(who, "fraudster")
+    card = int(ctx.pop.card_of(who, ctx.rng.random(1))[0])
     n = d.count(spec.purchases)
-    shops = _online_merchants(ctx, _BURST_CATEGORIES, n)
+    shops = online_merchants(ctx, _BURST_CATEGORIES, n)
     t = start_s
     for amount, gap, m in zip(d.many(spec.amount, n), d.many(spec.gap_h, n), shops,
                               strict=True):
-        ctx.events.add(t, int(who[0]), int(m), amount, channel=ONLINE, mcc=_mcc(ctx, int(m)),
-                       typology="friendly_fraud", phase="purchase", campaign=campaign)
+        e = ctx.events.add(t, int(who[0]), int(m), amount, channel=ONLINE,
+                           mcc=mcc_of(ctx, int(m)), typology="friendly_fraud", phase="purchase",
+                           campaign=campaign, card=card)
+        ctx.dispute(e, t, 1.0, typology="friendly_fraud", campaign=campaign)
         t += 3600.0 * gap
-    return {"fraudsters": who, "phases": ("purchase",)}
+    return {"fraudsters": who, "phases": ("purchase", "chargeback")}

@@ -1,0 +1,145 @@
+"""Numba kernels of legitimate traffic: a Walker alias table to pick payers, and one pass that
+turns pre-drawn uniforms into rows.
+
+Row ``i`` reads its own uniforms ``u[i, 0..8]`` and normal ``z[i]`` (drawn by the caller from
+the window's generator), so the rows depend only on those draws, never on the CPU or on the
+order of evaluation. Slots: 0 payer, 1 kind, 2 online, 3 category, 4 local merchant, 5 which
+merchant / which peer, 6 which card, 7 new device, 8 peer or outside (transfers) and online
+(refunds). The formulas are those of :mod:`traffic` (its docstring says what they mean).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, REFUND, TRANSFER
+
+__all__ = ["U_SLOTS", "alias_table", "fill_rows"]
+
+U_SLOTS = 9
+CARD, XFER, CASH_OUT, CASH_IN, REFUND_KIND = range(5)  # kinds, in traffic.KINDS order
+
+
+@nb.njit(cache=True)
+def alias_table(weights):  # pragma: no cover - compiled
+    """Walker/Vose alias table of ``weights`` (≥ 0, positive sum): (probability, alias)."""
+    n = weights.size
+    scaled = weights * (n / weights.sum())
+    prob = np.ones(n)
+    alias = np.arange(n)
+    small = np.empty(n, np.int64)
+    large = np.empty(n, np.int64)
+    ns = nl = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        g = large[nl - 1]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = scaled[g] + scaled[s] - 1.0
+        if scaled[g] < 1.0:
+            nl -= 1
+            small[ns] = g
+            ns += 1
+    return prob, alias
+
+
+@nb.njit(inline="always")
+def _pick(cum, x):  # pragma: no cover - compiled
+    """First index k with x < cum[k] (searchsorted, side right), capped at the last."""
+    for k in range(cum.size):
+        if x < cum[k]:
+            return k
+    return cum.size - 1
+
+
+@nb.njit(inline="always")
+def _merchant(cat, on, region, local, u, key_start, key_count, any_start, any_count,
+              by_key, customers):  # pragma: no cover - compiled
+    start = key_start[cat, on, region]
+    count = key_count[cat, on, region]
+    if not local or count == 0:
+        start = any_start[cat, on]
+        count = any_count[cat, on]
+    j = min(np.int64(u * count), max(count - 1, 0))
+    return customers + by_key[start + j]
+
+
+@nb.njit(cache=True)
+def fill_rows(t, u, z, alias_p, alias_i, segment, region, card_start, card_count, cum_kind,
+              online_share, scale, drift_at, drift_online, drift_scale, cum_on, cum_off,
+              cum_all, affinity, cat_mcc, cat_median, key_start, key_count, any_start,
+              any_count, by_key, local_share, device_p, cash, outside,
+              src, dst, cents, channel, mcc, new_device, card):  # pragma: no cover - compiled
+    """Fill the row columns (``src`` … ``card``) of rows at sorted times ``t``."""
+    c = segment.size
+    d = -1
+    for i in range(t.size):
+        while d + 1 < drift_at.size and drift_at[d + 1] <= t[i]:
+            d += 1
+        x = u[i, 0] * c
+        who = min(np.int64(x), c - 1)
+        if x - who >= alias_p[who]:
+            who = alias_i[who]
+        s = segment[who]
+        online_p = online_share[s]
+        sc = scale[s]
+        if d >= 0:
+            online_p += drift_online[d]
+            sc *= drift_scale[d]
+        kind = _pick(cum_kind[s], u[i, 1])
+        src[i] = who
+        mcc[i] = 0
+        card[i] = -1
+        new_device[i] = False
+        if kind in (CARD, REFUND_KIND):
+            if kind == CARD:
+                on = u[i, 2] < online_p
+                cat = _pick(cum_on if on else cum_off,
+                            u[i, 3] * (cum_on[-1] if on else cum_off[-1]))
+                local = (not on) and u[i, 4] < local_share
+            else:
+                cat = _pick(cum_all, u[i, 3] * cum_all[-1])
+                on = u[i, 8] < affinity[cat]
+                local = True
+            m = _merchant(cat, np.int64(on), region[who], local, u[i, 5], key_start,
+                          key_count, any_start, any_count, by_key, c)
+            n_cards = card_count[who]
+            card[i] = card_start[who] + min(np.int64(u[i, 6] * n_cards), n_cards - 1)
+            mcc[i] = cat_mcc[cat]
+            amount = cat_median[cat] * sc * np.exp(0.7 * z[i])
+            if kind == CARD:
+                dst[i] = m
+                channel[i] = ONLINE if on else POS
+                new_device[i] = on and u[i, 7] < device_p
+            else:
+                src[i] = m
+                dst[i] = who
+                channel[i] = REFUND
+        elif kind == XFER:
+            if u[i, 8] < 0.5:
+                other = min(np.int64(u[i, 5] * (c - 1)), c - 2)
+                dst[i] = other + 1 if other >= who else other
+            else:
+                dst[i] = outside
+            channel[i] = TRANSFER
+            amount = 150.0 * sc * np.exp(1.1 * z[i])
+            new_device[i] = u[i, 7] < device_p
+        elif kind == CASH_OUT:
+            dst[i] = cash
+            channel[i] = ATM
+            amount = 20.0 * max(np.rint(80.0 * np.exp(0.6 * z[i]) / 20.0), 1.0)
+        else:
+            src[i] = cash
+            dst[i] = who
+            channel[i] = DEPOSIT
+            amount = 400.0 * sc * np.exp(0.9 * z[i])
+        cents[i] = max(np.int64(np.rint(amount * 100.0)), 1)

@@ -67,11 +67,13 @@ def run(scenario: str, runs: int, seed: int, out: str | None, workers: int | Non
     from simengine import api
     from simengine.errors import CorpusError
 
-    scn = api.load_scenario(scenario, overrides=overrides, outputs=outputs)
-    if runs > scn.domain.shard_size and workers != 1 and not dry_run:
+    if runs > 1 and workers != 1 and not dry_run:
         from simengine.runner.backends import start_fork_server
 
-        start_fork_server()  # the workers' server loads while the corpus is prepared
+        # the workers' fork server loads the runner (about 2 s of imports and Numba set-up)
+        # on the other core while this process validates the scenario
+        start_fork_server()
+    scn = api.load_scenario(scenario, overrides=overrides, outputs=outputs)
     for warning in scn.warnings:
         click.echo(f"warning: {warning}", err=True)
     out = out or f"out/{scn.name}"

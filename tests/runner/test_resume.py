@@ -86,12 +86,12 @@ def _start_and_interrupt(out: Path, *, when: str, runs: int):
     proc = start_cli(*_args(out, "--workers", "2", runs=runs))
     if when == "running":
         wait_for_partial(proc, out)
-    else:  # while the spawned workers are still importing
+    else:  # the corpus is prepared, the workers are still starting: no shard is done yet
         deadline = time.monotonic() + 60
-        while not any("multiprocessing" in c for c in group_members(proc.pid)):
+        while not ((out / "manifest.json").exists()
+                   and any("multiprocessing" in c for c in group_members(proc.pid))):
             assert proc.poll() is None and time.monotonic() < deadline, "no worker started"
             time.sleep(0.01)
-        time.sleep(0.3)
     kill_group(proc, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     return proc, stdout, stderr

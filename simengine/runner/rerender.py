@@ -86,8 +86,11 @@ def _plan(scn_file: str, output: str, name: str | None) -> tuple[Scenario, Outpu
 def _params(corpus, scn: Scenario, runs: np.ndarray) -> dict[str, np.ndarray]:
     """The chosen runs' parameters as they were sampled (read back, not re-sampled: a corpus
     drawn by another sampler has other values than the nominal one would give)."""
-    table = corpus.episodes()
+    table = corpus.table("episodes", columns=["run", *scn.space.names], runs=runs.tolist())
     all_runs = table.column("run").to_numpy()
+    if not len(all_runs):
+        raise CorpusError(f"runs not in the corpus's episodes: {', '.join(map(str, runs[:10]))}",
+                          file=corpus.path)
     index = np.searchsorted(all_runs, runs)
     index = np.minimum(index, len(all_runs) - 1)
     missing = runs[all_runs[index] != runs]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
@@ -250,3 +251,24 @@ def test_frame_selection_every_s_and_frames_if() -> None:
                          scenes, scn)
     assert list(scenes["t_s"][both]) == [1.3, 2.0, 3.0] * 2
     assert list(scenes["run"][both]) == [4, 4, 4, 9, 9, 9]
+
+
+def test_corpus_reader_reads_only_the_shards_and_columns_asked_for(
+    corpus: Path, episodes: pa.Table, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = api.load_corpus(corpus)
+    shards = sorted(c.manifest.shards.values(), key=lambda r: r.index)
+    inside = shards[1].runs[0] + 1  # a run of the second shard only
+    opened: list[str] = []
+    real_open = c.storage.fs.open
+    monkeypatch.setattr(c.storage.fs, "open", lambda p, *a, **k: opened.append(p) or
+                        real_open(p, *a, **k))
+    t = c.table("episodes", columns=["run", "collision"], runs=[inside])
+    assert t.column_names == ["run", "collision"]
+    assert [p.rsplit("/", 2)[-1] for p in opened] == ["part-00001.parquet"]
+    expected = episodes.filter(pc.is_in(episodes["run"], pa.array(list(range(*shards[1].runs)))))
+    assert t.column("run").to_pylist() == expected.column("run").to_pylist()
+    assert t.column("collision").to_pylist() == expected.column("collision").to_pylist()
+    # no shard holds the run: an empty table with the same columns
+    empty = c.table("episodes", columns=["run"], runs=[10**9])
+    assert empty.num_rows == 0 and empty.column_names == ["run"]

@@ -49,7 +49,6 @@ from simengine.scenario.expressions import ColumnInfo
 __all__ = ["DrivingDomain"]
 
 LEVELS = ("none", "potential", "serious", "critical")
-CONFLICTS = ("rear_end", "crossing", "lane_change")
 
 
 class DrivingDomain(Domain):
@@ -131,6 +130,8 @@ class DrivingDomain(Domain):
         return self._loop.step(actions)
 
     def _outcomes(self, scenario, result) -> dict[str, np.ndarray]:
+        from simengine.domains.driving.simulate import CONFLICT_LABELS
+
         o = result.outcomes
         labels: DrivingLabels = scenario.spec.labels
         statics = result.batch.statics.shape[1]
@@ -138,7 +139,7 @@ class DrivingDomain(Domain):
         partner = o["collision_with"].astype(np.int64)
         # categorical columns: codes into fixed names ("none" first), nothing per row in Python
         with_name = categorical(partner + 1, ("none", *names))
-        conflict = categorical(o["conflict"].astype(np.int64) + 1, ("none", *CONFLICTS))
+        conflict = categorical(o["conflict"].astype(np.int64) + 1, CONFLICT_LABELS)
         margins = {}
         reached_above = np.full(len(partner), -np.inf)
         for level in ("critical", "serious", "potential"):

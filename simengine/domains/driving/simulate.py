@@ -10,9 +10,11 @@ import numpy as np
 from simengine.categorical import categorical
 from simengine.domains.driving.compile import ACTOR_TYPES, Batch, compile_batch
 from simengine.domains.driving.kernel import OUT_FIELDS, PAIR_FIELDS, TRAJ_FIELDS, run_batch
+from simengine.domains.driving.metrics import CONFLICT_NAMES
 from simengine.weather.state import WeatherState
 
-PAIR_CONFLICTS = ("none", "rear_end", "crossing", "lane_change")
+CONFLICT_LABELS = ("none", *CONFLICT_NAMES)
+"""Conflict-type column values: ``conflict_type`` code + 1 (no conflict: ``none``)."""
 
 __all__ = ["KernelResult", "run_kernel"]
 
@@ -82,7 +84,7 @@ class KernelResult:
             "min_ttc_s": np.minimum(ttc.min(axis=1), horizon_s).ravel(),
             "max_drac_mps2": p[:, :, :, 3].max(axis=1).ravel(),
             "tet_s": (exposed.sum(axis=1) * self.dt).ravel(),
-            "conflict_type": categorical(np.where(finite, conflict, 0).ravel(), PAIR_CONFLICTS),
+            "conflict_type": categorical(np.where(finite, conflict, 0).ravel(), CONFLICT_LABELS),
         }
 
     def _ego_visibility_m(self) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 
 import click
 
@@ -64,15 +65,27 @@ def run(scenario: str, runs: int, seed: int, out: str | None, workers: int | Non
         shard_size: int | None, resume: bool, force: bool, outputs: Sequence[str],
         overrides: Sequence[str], dry_run: bool, quiet: bool) -> None:
     """Run SCENARIO (a file or a built-in name) into a corpus."""
-    from simengine import api
-    from simengine.errors import CorpusError
-
     if runs > 1 and workers != 1 and not dry_run:
         from simengine.runner.backends import start_fork_server
 
         # the workers' fork server loads the runner (about 2 s of imports and Numba set-up)
         # on the other core while this process validates the scenario
         start_fork_server()
+    with ExitStack() as ahead:
+        if not dry_run:  # a cold Numba cache: compile helpers on the other core from now on
+            from simengine.runner.warmup import compile_ahead
+
+            ahead.enter_context(compile_ahead(scenario))
+        _run(scenario, runs, seed, out, workers, shard_size, resume, force, outputs, overrides,
+             dry_run, quiet)
+
+
+def _run(scenario: str, runs: int, seed: int, out: str | None, workers: int | None,
+         shard_size: int | None, resume: bool, force: bool, outputs: Sequence[str],
+         overrides: Sequence[str], dry_run: bool, quiet: bool) -> None:
+    from simengine import api
+    from simengine.errors import CorpusError
+
     scn = api.load_scenario(scenario, overrides=overrides, outputs=outputs)
     for warning in scn.warnings:
         click.echo(f"warning: {warning}", err=True)

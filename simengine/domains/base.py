@@ -21,6 +21,7 @@ from simengine.scenario.expressions import ColumnInfo
 from simengine.scenario.models import StrictModel
 
 if TYPE_CHECKING:
+    from simengine.jit import Specialisation
     from simengine.sampling.keys import RunKeys
     from simengine.scenario.scenario import Scenario
 
@@ -118,6 +119,20 @@ class Domain(ABC):
         then simulates one run in the parent before it starts workers, so the kernels are
         compiled once (and cached) instead of once per worker at the same time."""
         return False
+
+    def kernels(self) -> tuple[Specialisation, ...]:
+        """The compiled kernels a run calls, with their argument types. On a cold cache the
+        runner compiles them first, in its own process (before the one-run warm-up that
+        compiles anything else). Default: none."""
+        return ()
+
+    def kernel_helpers(self) -> tuple[Specialisation, ...]:
+        """The compiled functions the kernels (and the sampler) call, with their argument
+        types, in the order they are first called. On a cold cache a child process compiles
+        them, last first, while the runner compiles :meth:`kernels`
+        (:class:`simengine.jit.BackgroundCompile`), so the compile uses both cores. Default:
+        none."""
+        return ()
 
 
 @runtime_checkable

@@ -237,10 +237,11 @@ def run_corpus(
     try:
         if backend is not None:
             pool = backend
-        elif workers > 1 and len(todo) > 1:
+        else:
             if scn.domain.kernels_cold():  # compile once here, not in every worker at once
-                simulate_episodes(scn, RunKeys.range(seed, 0, 1))
-            pool = ProcessBackend(workers)
+                _compile_kernels(scn, seed)
+            if workers > 1 and len(todo) > 1:
+                pool = ProcessBackend(workers)
         last_write = time.perf_counter()
         for receipt in pool.map(run_shard, job, todo):
             manifest.shards[receipt.index] = receipt
@@ -281,6 +282,17 @@ def run_corpus(
                 counts[label][value] += n
     return RunSummary(storage.root, runs, len(plan), len(todo), sum(s.runs for s in todo), wall,
                       counts)
+
+
+def _compile_kernels(scn: Scenario, seed: int) -> None:
+    """Compile the domain's kernels here, their helpers on the other core meanwhile (the two
+    meet in the middle through the on-disk cache), then simulate one run, which compiles
+    whatever else a run needs."""
+    from simengine.jit import BackgroundCompile, compile_specialisations
+
+    with BackgroundCompile(reversed(scn.domain.kernel_helpers())):
+        compile_specialisations(scn.domain.kernels())
+        simulate_episodes(scn, RunKeys.range(seed, 0, 1))
 
 
 def _finalize(storage: Storage, scn: Scenario, manifest: Manifest, seed: int) -> None:

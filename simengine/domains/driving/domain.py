@@ -43,6 +43,7 @@ import numpy as np
 from simengine.categorical import categorical
 from simengine.domains.base import OUTCOMES, SCENES, Chunk, Columns, Domain, StreamSpec
 from simengine.domains.driving.model import DrivingLabels, DrivingWorld
+from simengine.jit import Specialisation
 from simengine.sampling.keys import RunKeys
 from simengine.scenario.expressions import ColumnInfo
 
@@ -117,6 +118,16 @@ class DrivingDomain(Domain):
         from simengine.jit import cache_is_cold
 
         return cache_is_cold(run_batch)
+
+    def kernels(self) -> tuple[Specialisation, ...]:
+        from simengine.domains.driving.specialisations import KERNELS
+
+        return KERNELS
+
+    def kernel_helpers(self) -> tuple[Specialisation, ...]:
+        from simengine.domains.driving.specialisations import KERNEL_HELPERS
+
+        return KERNEL_HELPERS
 
     def reset(self, scenario, params: Columns, keys: RunKeys) -> Columns:
         from simengine.domains.driving.closed_loop import ClosedLoop

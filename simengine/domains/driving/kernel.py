@@ -26,6 +26,7 @@ import math
 import numba
 import numpy as np
 
+from simengine.domains.driving.episode import finish_run, record_step, reset_run, start_action
 from simengine.domains.driving.geometry import (
     box_overlaps_rect,
     box_signed_distance,
@@ -177,7 +178,7 @@ def _half_extent_x(h, length, width):
 
 
 @numba.njit(cache=True)
-def _ahead_gap(i, j, x, y, hx, hy, margin=0.0):
+def _ahead_gap(i, j, x, y, hx, hy, margin):
     """Gap of j ahead of i along +x if their lateral extents overlap (widened by ``margin``);
     else +inf (NaN if behind). ``hx``, ``hy``: half extents of each box along x and y."""
     if abs(y[j] - y[i]) >= hy[i] + hy[j] + margin:
@@ -309,7 +310,7 @@ def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
         lc_dur[i] = mobil[i, 4]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _drive_own_path(i, dist, x, y, h, turning, cx, cy, rr, h0) -> None:
     """Move actor ``i`` by ``dist`` along its own path: the turn's arc (heading rate v/R, the
     kinematic bicycle's path at constant curvature) until it has turned 90°, then straight."""
@@ -335,21 +336,25 @@ def _drive_own_path(i, dist, x, y, h, turning, cx, cy, rr, h0) -> None:
 
 
 @numba.njit(cache=True)
-def _arc_zone(i, zone, cx, cy, rr, h0, length, width, road_w) -> None:
-    """The conflict zone of a turn (for PET): the x-range the arc covers while on the road,
-    across the road's width; NaN if the arc never meets the road."""
-    half = 0.5 * max(length, width) + 0.5
-    lo, hi = math.inf, -math.inf
-    for q in range(33):
-        hq = h0 + math.copysign(0.5 * math.pi * q / 32.0, rr)
-        px = cx + rr * math.sin(hq)
-        py = cy - rr * math.cos(hq)
-        if -half <= py <= road_w + half:
-            lo, hi = min(lo, px), max(hi, px)
-    if lo <= hi:
-        zone[i, 0], zone[i, 1], zone[i, 2], zone[i, 3] = lo - half, hi + half, 0.0, road_w
+def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, comfort,
+                    max_accel, delta, max_decel, amax):
+    """Acceleration of a vehicle off the road's axis (turning, crossing or oncoming): no
+    leader; it drives the turn's speed (capped by friction on the arc) or its desired speed,
+    or brakes when told to."""
+    if mode == 1:
+        acc = -brake if v > brake_to else 0.0
     else:
-        zone[i, 0] = math.nan
+        target = turn_v if mode == 4 else desired
+        if turning:
+            target = min(target, math.sqrt(0.5 * amax * abs(turn_r)))
+        if v > target:  # slow down within about a second
+            acc = -max(comfort, v - target)
+        elif target <= 0.0:
+            acc = 0.0
+        else:
+            acc = max_accel * (1.0 - (v / target) ** delta)
+        acc = max(acc, -max_decel)
+    return min(max(acc, -amax), amax)
 
 
 @numba.njit(cache=True)
@@ -361,6 +366,7 @@ def run_batch(
     lane_width, lanes, mobil, mobil_every, record, traj, pairs, ego_accel,
 ):
     n, A = x0.shape
+    ego = np.int64(0)  # an int64, not a literal: one specialisation of the helpers it indexes
     S = statics.shape[1]
     K = act_kind.shape[0]
     out = np.zeros((n, len(OUT_FIELDS)))
@@ -408,24 +414,8 @@ def run_batch(
     z_ego = np.empty((A, 2))  # ego's first enter / last exit of zone j
     z_oth = np.empty((A, 2))
     for r in range(n):
-        for i in range(A):
-            x[i], y[i], h[i], v[i], a[i] = x0[r, i], y0[r, i], h0[r, i], v0[r, i], 0.0
-            turning[i] = False
-            own_path[i] = h0[r, i] != 0.0
-            ln[i], wd[i] = ln0[r, i], wd0[r, i]
-            radius[i] = 0.5 * math.hypot(ln[i], wd[i])
-            order[i] = i
-            mode[i] = 0
-            lc_on[i] = False
-            stopped[i] = False
-            zone[i, 0] = math.nan
-            z_ego[i, 0] = math.nan
-            z_ego[i, 1] = math.nan
-            z_oth[i, 0] = math.nan
-            z_oth[i, 1] = math.nan
-        for k in range(K):
-            fired[k] = False
-            due[k] = math.inf
+        reset_run(r, x0, y0, h0, v0, ln0, wd0, x, y, h, v, a, ln, wd, radius, order, mode, lc_on,
+                  turning, own_path, stopped, zone, z_ego, z_oth, fired, due)
         amax = mu[r] * G
         collided = False
         partner = -1.0
@@ -459,7 +449,7 @@ def run_batch(
                 elif vk == V_PARAM:
                     var[q] = cond_params[r, q]
                 else:
-                    g = _ahead_gap(ia, ib, x, y, hx, hy)
+                    g = _ahead_gap(ia, ib, x, y, hx, hy, 0.0)
                     if vk == V_GAP:
                         var[q] = g if not math.isnan(g) else math.inf
                     elif vk == V_DISTANCE:
@@ -484,34 +474,10 @@ def run_batch(
                     ak = act_kind[k]
                     if stopped[i]:
                         continue
-                    if ak == 0 or ak == 3:  # brake / stop
-                        mode[i], mode_p1[i], mode_p2[i] = 1, act_p1[r, k], act_p2[r, k]
-                    elif ak == 1:  # lane change
-                        lc_on[i], lc_y0[i], lc_y1[i] = True, y[i], act_p1[r, k]
-                        lc_t0[i], lc_dur[i] = 0.0, act_p2[r, k]
-                    elif ak == 2:  # accelerate
-                        mode[i], mode_p1[i], mode_p2[i] = 2, act_p1[r, k], act_p2[r, k]
-                    elif ak == 5:  # turn: a 90° arc from here, centre on the turning side
-                        rr = act_p1[r, k]
-                        turning[i], own_path[i] = True, True
-                        lc_on[i] = False
-                        turn_r[i], turn_h0[i], turn_v[i] = rr, h[i], act_p2[r, k]
-                        turn_cx[i] = x[i] - rr * math.sin(h[i])
-                        turn_cy[i] = y[i] + rr * math.cos(h[i])
-                        if mode[i] != 1:
-                            mode[i] = 4
-                        _arc_zone(i, zone, turn_cx[i], turn_cy[i], rr, h[i], ln[i], wd[i],
-                                  lanes * lane_width)
-                    else:  # start crossing: towards the far side of the road
-                        mode[i], mode_p1[i] = 3, act_p1[r, k]
-                        road_w = lanes * lane_width
-                        mode_p2[i] = 1.0 if y[i] < 0.5 * road_w else -1.0
-                        # its conflict zone: the strip of road its path sweeps
-                        half = 0.5 * max(ln[i], wd[i]) + 0.5
-                        zone[i, 0] = x[i] - half
-                        zone[i, 1] = x[i] + half
-                        zone[i, 2] = 0.0
-                        zone[i, 3] = road_w
+                    start_action(i, ak, act_p1[r, k], act_p2[r, k], x, y, h, ln, wd, mode,
+                                 mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, turning,
+                                 own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, zone,
+                                 lanes * lane_width)
             # -- accelerations ------------------------------------------------------------
             _sort_by_x(x, order, rank)
             max_hx = 0.0
@@ -528,22 +494,9 @@ def run_batch(
                     a[i] = 0.0
                     continue
                 if own_path[i]:
-                    # off the road's axis (turning, crossing or oncoming): no leader; drive the
-                    # turn's speed (capped by friction on the arc) or the desired speed
-                    if mode[i] == 1:
-                        acc = -mode_p1[i] if v[i] > mode_p2[i] else 0.0
-                    else:
-                        target = turn_v[i] if mode[i] == 4 else desired[r, i]
-                        if turning[i]:
-                            target = min(target, math.sqrt(0.5 * amax * abs(turn_r[i])))
-                        if v[i] > target:  # slow down within about a second
-                            acc = -max(comfort[r, i], v[i] - target)
-                        elif target <= 0.0:
-                            acc = 0.0
-                        else:
-                            acc = max_accel[r, i] * (1.0 - (v[i] / target) ** delta[r, i])
-                        acc = max(acc, -max_decel[r, i])
-                    a[i] = min(max(acc, -amax), amax)
+                    a[i] = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
+                                           turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
+                                           max_accel[r, i], delta[r, i], max_decel[r, i], amax)
                     continue
                 # perceive the nearest thing ahead in the lane band
                 vis = visibility[r]
@@ -727,7 +680,7 @@ def run_batch(
                         stopped[i] = True
                         v[i] = 0.0
             for j in range(1, A):
-                g = _ahead_gap(0, j, x, y, hx, hy)
+                g = _ahead_gap(ego, j, x, y, hx, hy, 0.0)
                 gap_pair = math.inf
                 tt = math.inf
                 dr = 0.0
@@ -739,7 +692,7 @@ def run_batch(
                     dr = drac(g, dv)
                     gap_pair = g
                 else:
-                    gb = _ahead_gap(j, 0, x, y, hx, hy)  # ego ahead of j
+                    gb = _ahead_gap(j, ego, x, y, hx, hy, 0.0)  # ego ahead of j
                     if not math.isnan(gb) and gb < math.inf:
                         dv = v[j] * math.cos(h[j]) - v[0]
                         tt = ttc(gb, dv)
@@ -773,41 +726,10 @@ def run_batch(
             if not collided:
                 min_ttc = min(min_ttc, tt_min_step)
             if record:
-                for i in range(A):
-                    traj[r, step, i, 0] = x[i]
-                    traj[r, step, i, 1] = y[i]
-                    traj[r, step, i, 2] = h[i]
-                    traj[r, step, i, 3] = v[i]
-                    traj[r, step, i, 4] = a[i]
-        # -- PET through each crossing zone -------------------------------------------------
-        min_pet = horizon
-        for j in range(1, A):
-            if math.isnan(z_ego[j, 0]) or math.isnan(z_oth[j, 0]):
-                continue
-            if z_ego[j, 1] <= z_oth[j, 0]:
-                p = z_oth[j, 0] - z_ego[j, 1]
-            elif z_oth[j, 1] <= z_ego[j, 0]:
-                p = z_ego[j, 0] - z_oth[j, 1]
-            else:
-                p = 0.0
-            min_pet = min(min_pet, p)
-        if collided:
-            min_ttc = 0.0
-            min_mttc = 0.0
-        o = out[r]
-        o[0] = 1.0 if collided else 0.0
-        o[1] = partner
-        o[2] = impact
-        o[3] = -min_dist
-        o[4] = max(min_dist, 0.0)
-        o[5] = min(min_ttc, horizon)
-        o[6] = min(min_mttc, horizon)
-        o[7] = min(min_thw, horizon)
-        o[8] = max_drac
-        o[9] = max_drac / max(amax, 1e-9)
-        o[10] = min(min_pet, horizon)
-        o[11] = tet
-        o[12] = best_conflict
-        o[13] = 1.0 if aeb_hit else 0.0
-        o[14] = t_coll if collided else math.nan
+                record_step(r, step, x, y, h, v, a, traj)
+        # (flags as floats: a bool that may still be its initial constant would make Numba
+        # compile a version of finish_run per literal value)
+        finish_run(out[r], z_ego, z_oth, horizon, 1.0 if collided else 0.0, partner, impact,
+                   min_dist, min_ttc, min_mttc, min_thw, max_drac, amax, tet, best_conflict,
+                   1.0 if aeb_hit else 0.0, t_coll)
     return out

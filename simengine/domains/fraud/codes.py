@@ -6,7 +6,8 @@ categorical (dictionary) columns, so no Python string is created per row.
 
 from __future__ import annotations
 
-__all__ = ["CARD_CHANNELS", "CHANNELS", "PHASES", "ROLES", "RULES", "TYPOLOGIES", "code"]
+__all__ = ["BLOCK_CAUSES", "CARD_CHANNELS", "CHANNELS", "LOSS_PHASES", "PHASES", "ROLES", "RULES",
+           "TYPOLOGIES", "code"]
 
 CHANNELS = ("pos", "online", "atm", "transfer", "deposit", "salary", "refund", "chargeback")
 POS, ONLINE, ATM, TRANSFER, DEPOSIT, SALARY, REFUND, CHARGEBACK = range(len(CHANNELS))
@@ -23,6 +24,13 @@ TYPOLOGIES = (
 PHASES = ("none", "testing", "burst", "takeover", "drain", "cash_out", "trust", "scam",
           "purchase", "placement", "layering", "integration", "build", "bust", "fake_sale",
           "refund", "chargeback")
+
+LOSS_PHASES = ("testing", "burst", "purchase", "takeover", "drain", "scam", "fake_sale", "bust")
+"""Phases whose payments take money from a victim (or, for bust-out and friendly fraud, from
+the bank): they count as losses."""
+
+BLOCK_CAUSES = ("none", "report", "chargeback")
+"""Why the bank stopped a campaign (``campaigns.blocked_by``)."""
 
 ROLES = ("normal", "victim", "accomplice", "mule", "fraudster")
 """Account roles, in priority order: an account in several roles gets the highest."""

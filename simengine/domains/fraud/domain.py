@@ -4,7 +4,8 @@ One run is one bank over ``duration_s``: legitimate card, transfer, ATM, deposit
 salary traffic of a segmented population with several cards per account, following a declared
 calendar rhythm (hour, weekday, part of month, season); campaigns composed from typologies (card
 testing, account takeover with mules, APP scams with a trust phase, friendly fraud, bust-out,
-merchant collusion with refund fraud, laundering by structuring and layering); chargebacks that
+merchant collusion with refund fraud, laundering by structuring and layering), each campaign a
+group of simpy processes deciding who acts and when (:mod:`actors`); chargebacks that
 move disputed money back from the merchant; a ledger that keeps every balance consistent; and
 an alert pipeline that decides what the bank observes and when. Outcomes are listed in
 :mod:`outcomes`; streams:
@@ -14,7 +15,8 @@ an alert pipeline that decides what the bank observes and when. Outcomes are lis
 - ``accounts`` — one row per account with its role (normal, victim, accomplice, mule,
   fraudster);
 - ``campaigns`` — one row per campaign: typology, phases, start/end, amounts, accounts,
-  detection;
+  detection, and when and why the bank stopped it (``blocked_s``, ``blocked_by``; with
+  ``alerts.block_on_detection``);
 - ``alerts`` — one row per alert: rule, review times, outcome, truth.
 
 For rendering (table renderers such as ``table_csv``: the ``transactions-csv`` preset) the

@@ -183,6 +183,10 @@ class AlertSpec(StrictModel):
         default=0.7, ge=0, le=1, description="P(a takeover or scam victim reports it).")
     report_delay_h: EPos = Field(default={"lognormal": {"median": 48, "sigma": 0.8}},  # type: ignore[valid-type]
                                  description="From the first loss to the report.")
+    block_on_detection: bool = Field(
+        default=False, description="Stop a campaign when the bank learns of it from a victim's "
+        "report or a dispute: it makes no payment after that (chargebacks of earlier payments "
+        "still post).")
 
 
 class DriftSpec(StrictModel):

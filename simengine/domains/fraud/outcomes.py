@@ -7,6 +7,8 @@ Outcome columns (one row per run):
 - ``campaigns`` and ``campaigns_<name>`` per campaign entry (realised instances);
 - ``campaigns_detected``, ``detected_share`` (fraudulent rows the bank knows by the horizon /
   fraudulent rows; 0 when there are none);
+- ``blocked_campaigns`` (campaigns the bank stopped on a report or dispute; 0 unless
+  ``alerts.block_on_detection``);
 - ``losses`` (money taken from victims: card testing and bursts, disputed purchases, takeover
   probes and drains, scam payments, fake sales, bust-out purchases), ``charged_back`` (money
   moved back to card holders by chargebacks), ``laundered`` (cash placed by laundering
@@ -21,24 +23,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from simengine.domains.fraud.codes import PHASES
+from simengine.domains.fraud.codes import BLOCK_CAUSES, LOSS_PHASES, PHASES
 from simengine.domains.fraud.world import CONFIRMED, EXPIRED, OPEN
 
 __all__ = ["INTS", "campaign_columns", "outcome_names", "run_outcomes"]
 
-INTS = ("transactions", "fraud_transactions", "campaigns", "campaigns_detected", "alerts",
-        "false_positives", "expired_alerts", "open_alerts")
-LOSS_PHASES = tuple(PHASES.index(p) for p in ("testing", "burst", "purchase", "takeover",
-                                               "drain", "scam", "fake_sale", "bust"))
+INTS = ("transactions", "fraud_transactions", "campaigns", "campaigns_detected",
+        "blocked_campaigns", "alerts", "false_positives", "expired_alerts", "open_alerts")
+LOSS_CODES = tuple(PHASES.index(p) for p in LOSS_PHASES)
 CHARGEBACK_PHASE = PHASES.index("chargeback")
 
 
 def outcome_names(labels: tuple[str, ...]) -> tuple[str, ...]:
     per = tuple(f"campaigns_{x}" for x in dict.fromkeys(labels))
     return ("transactions", "fraud_transactions", "fraud_share", "declined_share", "campaigns",
-            *per, "campaigns_detected", "detected_share", "losses", "charged_back", "laundered",
-            "max_campaign_loss", "undetected_loss", "any_undetected", "alerts",
-            "false_positives", "expired_alerts", "open_alerts")
+            *per, "campaigns_detected", "blocked_campaigns", "detected_share", "losses",
+            "charged_back", "laundered", "max_campaign_loss", "undetected_loss",
+            "any_undetected", "alerts", "false_positives", "expired_alerts", "open_alerts")
 
 
 def _per_campaign(res) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +47,7 @@ def _per_campaign(res) -> tuple[np.ndarray, np.ndarray]:
     k = res.prep.plan.entry.size
     ok_cents = np.where(res.event_ok, res.event_cents, 0)
     loss = np.zeros(k)
-    np.add.at(loss, ev.campaign, np.where(np.isin(ev.phase, LOSS_PHASES), ok_cents, 0) / 100.0)
+    np.add.at(loss, ev.campaign, np.where(np.isin(ev.phase, LOSS_CODES), ok_cents, 0) / 100.0)
     moved = np.zeros(k)
     np.add.at(moved, ev.campaign, ok_cents / 100.0)
     return loss, moved
@@ -75,6 +76,7 @@ def run_outcomes(res, labels: tuple[str, ...]) -> dict[str, float]:
     undetected = float(loss[~detected].sum())
     out.update({
         "campaigns_detected": int(detected.sum()),
+        "blocked_campaigns": int(np.sum(~np.isnan(plan.blocked_s))),
         "detected_share": observed / fraud_rows if fraud_rows else 0.0,
         "losses": float(loss.sum()),
         "charged_back": float(np.where(res.event_ok & (ev.phase == CHARGEBACK_PHASE),
@@ -132,4 +134,6 @@ def campaign_columns(res) -> dict[str, np.ndarray]:
         "accomplices": count("accomplices"),
         "detected": ~np.isnan(res.observations.detected_s),
         "detected_s": res.observations.detected_s,
+        "blocked_s": plan.blocked_s,
+        "blocked_by": category(BLOCK_CAUSES, plan.blocked_by),
     }

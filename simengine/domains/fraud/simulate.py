@@ -7,9 +7,10 @@ transactions are recorded: pass 1 posts every window, collects the illicit event
 the alerts, and runs the alert world; pass 2 re-posts the same windows (each window's draws come
 from its own generator, so they are identical) and writes them with their labels.
 
-Randomness: population, campaigns and planners draw from ``keys.generator(run, SIMULATION)``;
-window ``w`` from ``SeedSequence(seed, spawn_key=(*stage, run, SIMULATION, 1, w))``; the alert
-world from sub-stream 2. Recording a stream never changes what was simulated.
+Randomness: population and the campaign world (its processes, disputes and reports) draw from
+``keys.generator(run, SIMULATION)``; window ``w`` from ``SeedSequence(seed, spawn_key=(*stage,
+run, SIMULATION, 1, w))``; the alert world from sub-stream 2. Recording a stream never changes
+what was simulated.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import numpy as np
 from simengine.domains.fraud.campaigns import CampaignPlan, plan_campaigns
 from simengine.domains.fraud.codes import PHASES
 from simengine.domains.fraud.model import FraudWorld
-from simengine.domains.fraud.outcomes import LOSS_PHASES
 from simengine.domains.fraud.population import Population, build_population, random_ids
 from simengine.domains.fraud.rules import rule_hits
 from simengine.domains.fraud.synth import Posted, post_window
@@ -169,17 +169,10 @@ def _observe(res: RunResult, keys: RunKeys) -> None:
     res.alert_id = random_ids(rng, alerts["t"].size)
     confirmed = res.reviews.outcome == CONFIRMED
     fraud_conf = confirmed & is_fraud
-    n_camp = plan.entry.size
-    typ = np.array([prep.world.campaigns[j].typology for j in plan.entry] or [""], dtype=object)
-    camp_typ = typ[ev.campaign] if len(ev) else np.zeros(0, dtype=object)
     res.observations = observe(
-        spec, n_camp, ev.campaign, ev.src, ev.t_s, res.event_ok,
-        dispute_t_s=dispute_times(ev, res.event_ok),
-        reported=np.isin(camp_typ, ("account_takeover", "app_scam")),
-        loss_event=np.isin(ev.phase, LOSS_PHASES),
-        confirmed_event=alerts["event"][fraud_conf],
-        confirmed_t_s=res.reviews.end_s[fraud_conf],
-        horizon_s=prep.horizon_s, draw=draw, rng=rng)
+        plan.entry.size, ev.campaign, ev.src, ev.t_s, dispute_t_s=dispute_times(ev),
+        report_s=plan.report_s, confirmed_event=alerts["event"][fraud_conf],
+        confirmed_t_s=res.reviews.end_s[fraud_conf], horizon_s=prep.horizon_s)
     res.observed_s = res.observations.observed_s
     res.observed_s[~res.event_posted] = np.nan
     fp = confirmed & ~is_fraud
@@ -188,11 +181,11 @@ def _observe(res: RunResult, keys: RunKeys) -> None:
     res.fp_time_s = res.reviews.end_s[fp][order]
 
 
-def dispute_times(ev, ok: np.ndarray) -> np.ndarray:
-    """Per event: when its chargeback posted, or its own time if it is a posted chargeback
-    (inf: no dispute)."""
+def dispute_times(ev) -> np.ndarray:
+    """Per event: when its dispute was filed (its chargeback's time, whether or not the
+    chargeback moved money), or its own time if it is a chargeback (inf: no dispute)."""
     t = np.full(len(ev), np.inf)
-    cb = np.flatnonzero(ok & (ev.phase == PHASES.index("chargeback")))
+    cb = np.flatnonzero(ev.phase == PHASES.index("chargeback"))
     t[ev.parent[cb]] = ev.t_s[cb]
     t[cb] = ev.t_s[cb]
     return t

@@ -3,14 +3,17 @@
 Alerts queue first-in first-out for ``investigators`` reviewers (a simpy Resource). A review
 takes ``max(min_review_h, review_h)`` hours; an alert still queued ``expire_h`` after it was
 raised is closed unreviewed. A review confirms a fraudulent payment with probability ``recall``
-and a legitimate one with probability ``false_positive_rate`` (a false positive). Disputes are
-planned with the campaigns (victims of card fraud dispute each payment with
-``chargeback_probability`` after ``chargeback_delay_h``; friendly fraud is a dispute by
-definition) and posted as chargeback rows that move the money back; the bank knows a disputed
-payment when its chargeback posts. Takeover and scam victims report the campaign with
-``report_probability``, ``report_delay_h`` after their first loss.
+and a legitimate one with probability ``false_positive_rate`` (a false positive). Disputes and
+reports are decided in the campaign world (:mod:`actors`) while the campaigns run, and handed
+over here: victims of card fraud dispute each payment with ``chargeback_probability`` after
+``chargeback_delay_h`` (friendly fraud is a dispute by definition) — the bank knows the disputed
+payment when the dispute is filed, and a chargeback row then moves the money back (none when the
+payment was declined); takeover and scam victims report the campaign with
+``report_probability``, ``report_delay_h`` after the first payment taken from them. With
+``block_on_detection`` the campaign world stops a campaign at its first dispute or report, so a
+stopped campaign is always detected, no later than it was stopped.
 
-A campaign is *detected* at its earliest confirmation (review, chargeback or report) within the
+A campaign is *detected* at its earliest confirmation (review, dispute or report) within the
 horizon; its payments count as observed from then on (those made later, when made). So an
 observed label is never earlier than the payment it labels.
 """
@@ -90,19 +93,17 @@ class Observations:
     by_report: int
 
 
-def observe(spec: AlertSpec, n_campaigns: int, campaign: np.ndarray, src: np.ndarray,
-            t_s: np.ndarray, ok: np.ndarray, dispute_t_s: np.ndarray,
-            reported: np.ndarray, loss_event: np.ndarray, confirmed_event: np.ndarray,
-            confirmed_t_s: np.ndarray, horizon_s: float, draw: Draw,
-            rng: np.random.Generator) -> Observations:
+def observe(n_campaigns: int, campaign: np.ndarray, src: np.ndarray, t_s: np.ndarray,
+            dispute_t_s: np.ndarray, report_s: np.ndarray, confirmed_event: np.ndarray,
+            confirmed_t_s: np.ndarray, horizon_s: float) -> Observations:
     """What the bank learns about illicit events (arrays per event, in time order).
 
     A confirmed review or a dispute of one payment reveals the payments of the same campaign
     from the same payer (a card, a victim's account) — those made earlier at the confirmation
     time, later ones when made. A victim's report reveals the whole campaign (the bank follows
-    the money to the mules). ``dispute_t_s``: when the event's chargeback posted, or when the
-    event is itself a posted chargeback its own time (inf: none); ``reported``: its campaign's
-    victims report; ``loss_event``: it takes the victim's money."""
+    the money to the mules). ``dispute_t_s``: when the event's dispute was filed, or when the
+    event is itself a chargeback its own time (inf: none); ``report_s``: per campaign, when
+    its victim reported it (inf: no report) — both decided by the campaign world."""
     e = t_s.size
     row_t = np.full(e, np.inf)
     np.minimum.at(row_t, confirmed_event, confirmed_t_s)
@@ -112,12 +113,7 @@ def observe(spec: AlertSpec, n_campaigns: int, campaign: np.ndarray, src: np.nda
     _, group = np.unique(campaign * (int(src.max(initial=0)) + 1) + src, return_inverse=True)
     group_t = np.full(group.max(initial=-1) + 1, np.inf)
     np.minimum.at(group_t, group, row_t)
-    first_loss = np.full(n_campaigns, np.inf)
-    sel = ok & reported & loss_event
-    np.minimum.at(first_loss, campaign[sel], t_s[sel])
-    rep_delay = 3600.0 * draw.many(spec.report_delay_h, n_campaigns)
-    reports = np.isfinite(first_loss) & (rng.random(n_campaigns) < spec.report_probability)
-    t_rep = np.where(reports, first_loss + rep_delay, np.inf)
+    t_rep = np.asarray(report_s, dtype=np.float64)
     known = np.minimum(group_t[group], t_rep[campaign]) if e else np.zeros(0)
     known[known > horizon_s] = np.inf
     observed = np.maximum(t_s, known)

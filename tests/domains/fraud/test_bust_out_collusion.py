@@ -15,7 +15,7 @@ def _accounts(acc: dict, run: int, column: str) -> dict:
 def test_bust_out_builds_history_then_maxes_out_the_line_and_vanishes() -> None:
     _, _, s = small_bank()
     tx, acc, camp = s["transactions"], s["accounts"], s["campaigns"]
-    seen = 0
+    seen = unused = 0
     for c in np.unique(tx["campaign_id"][tx["typology"] == "bust_out"]):
         m = tx["campaign_id"] == c
         run = int(tx["run"][m][0])
@@ -39,7 +39,11 @@ def test_bust_out_builds_history_then_maxes_out_the_line_and_vanishes() -> None:
         assert np.unique(tx["card_id"][bust]).size == 1
         ok = bust[tx["approved"][bust]]
         assert tx["src_balance_after"][ok[-1]] == -limit
-        assert tx["amount"][ok].sum() >= limit
+        # ... so together they take everything available when the bust starts (more when
+        # money arrives meanwhile), which is the whole line when the build left it unused
+        before = tx["src_balance_before"][bust[0]]
+        assert tx["amount"][ok].sum() >= before + limit - 0.005
+        unused += before >= 0
         # it vanishes: no payment of its own (and no salary or deposit) after the bust starts
         after = (tx["run"] == run) & (tx["timestamp_s"] >= tx["timestamp_s"][bust[0]])
         own = after & ~m & ((tx["src_account"] == who)
@@ -47,7 +51,7 @@ def test_bust_out_builds_history_then_maxes_out_the_line_and_vanishes() -> None:
                                & np.isin(tx["channel"], ("salary", "deposit", "refund"))))
         assert not (own & ~tx["is_fraud"]).any()
         seen += 1
-    assert seen >= 3
+    assert seen >= 3 and unused >= 2
 
 
 def test_collusion_fake_sales_refund_to_the_ring_who_cash_out() -> None:

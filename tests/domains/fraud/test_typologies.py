@@ -81,8 +81,13 @@ def test_fan_out_has_the_declared_degree_and_fan_in_one_collector() -> None:
     _, _, s = small_bank()
     tx = s["transactions"]
     out = _rows(tx, "fan_out")
-    _, counts = np.unique(tx["parent_txn_id"][out], return_counts=True)
-    assert (counts == 5).all()  # every holder pays 5 new accounts
+    parents, counts = np.unique(tx["parent_txn_id"][out], return_counts=True)
+    # every holder pays 5 new accounts, each 2-10 h after the money arrived: all 5 unless the
+    # 20-day horizon cuts some off
+    ids = _by_id(tx)
+    t_parent = np.array([tx["timestamp_s"][ids[int(p)]] for p in parents])
+    whole = t_parent + 10 * 3600 < 1728000
+    assert whole.sum() >= 5 and (counts[whole] == 5).all() and (counts <= 5).all()
     fin = _rows(tx, "fan_in")
     for c in np.unique(tx["campaign_id"][fin]):
         m = fin[tx["campaign_id"][fin] == c]

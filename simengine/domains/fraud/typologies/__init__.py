@@ -1,4 +1,5 @@
-"""Typology planners, one module per family, looked up by the campaign's ``typology``."""
+"""Typology planners, one module per family, looked up by the campaign's ``typology``; each is
+a simpy process of the run's campaign world (:mod:`simengine.domains.fraud.actors`)."""
 
 from __future__ import annotations
 
@@ -17,4 +18,6 @@ PLANNERS: dict[str, Callable] = {
     "merchant_collusion": collusion.plan_merchant_collusion,
     "laundering": aml.plan_laundering,
 }
-"""typology → ``plan(ctx, spec, start_s, campaign) -> campaign row``."""
+"""typology → ``plan(ctx, spec, camp)``: a generator run as the campaign's simpy process, from
+its start time (``ctx.env.now``); it fills ``camp.row`` (victims, mules, phases…) and adds events
+through ``camp.add``."""

@@ -1,6 +1,7 @@
 """What every typology planner shares: the illicit-event table it appends to and its context.
 
-A planner turns one campaign instance into *events* — transactions to execute at given times.
+A planner is a simpy process of the run's campaign world (:mod:`actors`) that turns one
+campaign instance into *events* — transactions to execute at the times it adds them.
 An event's amount is decided when the ledger executes it, by its mode:
 
 * :data:`FIXED` — the planned amount (declined when the payer cannot cover it);
@@ -20,15 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simengine.domains.fraud.codes import CHARGEBACK, PHASES, ROLES, TYPOLOGIES, code
+from simengine.domains.fraud.codes import PHASES, ROLES, TYPOLOGIES, code
 from simengine.domains.fraud.model import AlertSpec
 from simengine.domains.fraud.population import Population, random_ids
 from simengine.scenario.values import Const, Dist, Ref, ValueSpec
 
-__all__ = ["CAPPED", "FIXED", "OF_PARENT", "SHARE", "Draw", "EventBuilder", "Events", "PlanContext"]
+if TYPE_CHECKING:
+    import simpy
+
+__all__ = ["CAPPED", "FIXED", "OF_PARENT", "SHARE", "Draw", "EventBuilder", "Events", "PlanContext",
+           "until"]
 
 FIXED, CAPPED, OF_PARENT, SHARE = 0, 1, 2, 3
 
@@ -97,6 +103,11 @@ class EventBuilder:
         return Events(**out, txn_id=random_ids(rng, order.size))
 
 
+def until(env: simpy.Environment, t_s: float) -> simpy.Timeout:
+    """A timeout that fires at time ``t_s`` (at once if that has passed)."""
+    return env.timeout(max(t_s - env.now, 0.0))
+
+
 class Draw:
     """Entity-scope values for one run: constants, ``$param`` values of the run, or draws from
     the run's generator. Draws are taken in blocks of at least :data:`BLOCK` per value (one
@@ -140,9 +151,10 @@ class Draw:
 
 @dataclass
 class PlanContext:
-    """What a planner may use and change: the population, draws, the event builder, account
-    roles, the pool of earlier mules, the campaign rows, and the victims' dispute behaviour
-    (``alerts``)."""
+    """What a planner may use and change: the population, draws, the event builder, the
+    campaign world's simpy environment (``env``: planners run as its processes and add events
+    at ``env.now``), account roles, the pool of earlier mules, and the victims' dispute and
+    report behaviour (``alerts``)."""
 
     pop: Population
     rng: np.random.Generator
@@ -150,9 +162,9 @@ class PlanContext:
     events: EventBuilder
     horizon_s: float
     roles: np.ndarray                                    # (A,) int8 code into ROLES
+    env: simpy.Environment
     alerts: AlertSpec = field(default_factory=AlertSpec)
     mules: list[int] = field(default_factory=list)
-    campaigns: list[dict] = field(default_factory=list)
 
     def mark(self, accounts, role: str) -> None:
         """Give ``accounts`` ``role`` unless they already hold a higher one."""
@@ -179,18 +191,3 @@ class PlanContext:
                 out.append(fresh)
         self.mark(out, "mule")
         return np.asarray(out, dtype=np.int64)
-
-    def dispute(self, event: int, t_s: float, probability: float, *, typology: str,
-                campaign: int) -> int:
-        """With ``probability`` the holder of card payment ``event`` (made at ``t_s``) disputes
-        it ``chargeback_delay_h`` later: a chargeback row moves what the payment actually moved
-        from the merchant back to the holder's account (nothing, and no row, when the payment
-        was declined). Returns the chargeback event, or -1."""
-        if self.rng.random() >= probability:
-            return -1
-        holder, merchant, card, mcc = (self.events.get(event, f)
-                                       for f in ("src", "dst", "card", "mcc"))
-        t = t_s + 3600.0 * self.draw.one(self.alerts.chargeback_delay_h)
-        return self.events.add(t, merchant, holder, 0.0, mode=OF_PARENT, frac=1.0,
-                               parent=event, channel=CHARGEBACK, mcc=mcc, typology=typology,
-                               phase="chargeback", campaign=campaign, card=card)

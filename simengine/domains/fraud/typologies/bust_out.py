@@ -9,17 +9,28 @@ everything available: purchase ``j`` takes ``1/(K − j)`` of what is available 
 so the last one leaves the account exactly at its floor, ``−credit_limit`` (phase ``bust``).
 From the first bust purchase on the customer makes no payment of its own (it vanishes: its
 legitimate traffic, salaries and deposits stop).
+
+The campaign process starts two children for the build phase — the purchases, and the
+repayments that deposit what was spent since the last one — then waits for the bust. The
+credit line and the vanishing are changes of the population the ledger reads later.
 """
 
 from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simengine.domains.fraud.codes import DEPOSIT, ONLINE, POS
 from simengine.domains.fraud.model import BustOut
 from simengine.domains.fraud.population import CASH, CATEGORIES
-from simengine.domains.fraud.typologies.base import FIXED, SHARE, PlanContext
+from simengine.domains.fraud.typologies.base import FIXED, SHARE, PlanContext, until
 from simengine.domains.fraud.typologies.card import mcc_of, online_merchants, segment_weights
+
+if TYPE_CHECKING:
+    from simengine.domains.fraud.actors import Campaign
 
 __all__ = ["plan_bust_out"]
 
@@ -38,46 +49,65 @@ def _shops(ctx: PlanContext, who: int, n: int) -> tuple[np.ndarray, np.ndarray]:
     return shops, np.where(online, ONLINE, POS)
 
 
-def _build(ctx: PlanContext, spec: BustOut, who: int, card: int, start_s: float,
-           end_s: float, campaign: int) -> None:
+@dataclass
+class _Tab:
+    """What the fraudster spent since its last repayment."""
+
+    spent: float = 0.0
+
+
+def _build(ctx: PlanContext, spec: BustOut, camp: Campaign, who: int, card: int,
+           end_s: float, tab: _Tab) -> Generator:
+    """Ordinary purchases from now to ``end_s``, about ``build_purchases_per_week`` (each adds
+    its amount to the tab the next repayment covers)."""
+    start_s = camp.now
     weeks = (end_s - start_s) / (7 * 86400.0)
     n = int(ctx.rng.poisson(spec.build_purchases_per_week * weeks))
     times = np.sort(start_s + ctx.rng.random(n) * (end_s - start_s))
     shops, channels = _shops(ctx, who, n)
     amounts = ctx.draw.many(spec.build_amount, n)
-    cash = ctx.pop.external(CASH)
-    period = 86400.0 * spec.repay_every_days
-    due = np.floor((times - start_s) / period).astype(np.int64)
     for t, m, ch, a in zip(times, shops, channels, amounts, strict=True):
-        ctx.events.add(t, who, int(m), a, channel=int(ch), mcc=mcc_of(ctx, int(m)),
-                       typology="bust_out", phase="build", campaign=campaign, card=card)
-    for k in np.unique(due):
-        repay_t = start_s + (k + 1) * period
-        if repay_t < end_s:
-            ctx.events.add(repay_t, cash, who, float(amounts[due == k].sum()), mode=FIXED,
-                           channel=DEPOSIT, typology="bust_out", phase="build",
-                           campaign=campaign)
+        yield until(ctx.env, t)
+        camp.add(who, int(m), a, channel=int(ch), mcc=mcc_of(ctx, int(m)), phase="build",
+                 card=card)
+        tab.spent += float(a)
 
 
-def plan_bust_out(ctx: PlanContext, spec: BustOut, start_s: float, campaign: int) -> dict:
+def _repay(ctx: PlanContext, spec: BustOut, camp: Campaign, who: int, end_s: float,
+           tab: _Tab) -> Generator:
+    """Every ``repay_every_days`` before ``end_s``: a cash deposit of what was spent since the
+    last one (none when nothing was)."""
+    period_s = 86400.0 * spec.repay_every_days
+    cash = ctx.pop.external(CASH)
+    while camp.now + period_s < end_s:
+        yield ctx.env.timeout(period_s)
+        if tab.spent > 0:
+            camp.add(cash, who, tab.spent, mode=FIXED, channel=DEPOSIT, phase="build")
+            tab.spent = 0.0
+
+
+def plan_bust_out(ctx: PlanContext, spec: BustOut, camp: Campaign) -> Generator:
     d = ctx.draw
     who = int(ctx.customers(1, segment_weights(ctx, spec.target_segments))[0])
     ctx.mark(who, "fraudster")
     limit_cents = round(100 * d.one(spec.credit_limit))
     ctx.pop.floor_cents[who] = min(int(ctx.pop.floor_cents[who]), -limit_cents)
+    camp.row.update(fraudsters=np.array([who]), phases=("build", "bust"),
+                    credit_limit=limit_cents / 100.0)
     card = int(ctx.pop.card_of(np.array([who]), ctx.rng.random(1))[0])
-    bust_s = start_s + 86400.0 * d.one(spec.build_days)
-    _build(ctx, spec, who, card, start_s, bust_s, campaign)
+    bust_s = camp.now + 86400.0 * d.one(spec.build_days)
+    tab = _Tab()
+    camp.spawn(_build(ctx, spec, camp, who, card, bust_s, tab))
+    camp.spawn(_repay(ctx, spec, camp, who, bust_s, tab))
+    yield until(ctx.env, bust_s)
+    ctx.pop.active_until_s[who] = min(float(ctx.pop.active_until_s[who]), camp.now)
     k = d.count(spec.bust_purchases)
-    times = bust_s + np.sort(ctx.rng.random(k)) * 3600.0 * d.one(spec.bust_h)
-    times[0] = bust_s
+    times = camp.now + np.sort(ctx.rng.random(k)) * 3600.0 * d.one(spec.bust_h)
     shops = online_merchants(ctx, _BUST_CATEGORIES, k)
     nominal = d.many(spec.build_amount, k) * 10.0  # what a declined attempt asks for
     for j in range(k):
+        if j:
+            yield until(ctx.env, times[j])
         m = int(shops[j])
-        ctx.events.add(times[j], who, m, nominal[j], mode=SHARE, frac=1.0 / (k - j),
-                       channel=ONLINE, mcc=mcc_of(ctx, m), typology="bust_out", phase="bust",
-                       campaign=campaign, card=card)
-    ctx.pop.active_until_s[who] = min(float(ctx.pop.active_until_s[who]), bust_s)
-    return {"fraudsters": np.array([who]), "phases": ("build", "bust"),
-            "credit_limit": limit_cents / 100.0}
+        camp.add(who, m, nominal[j], mode=SHARE, frac=1.0 / (k - j), channel=ONLINE,
+                 mcc=mcc_of(ctx, m), phase="bust", card=card)

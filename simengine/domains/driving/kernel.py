@@ -16,7 +16,10 @@ zone).
 
 Pure functions over arrays: no Python objects in the loop, no ``fastmath``, no randomness (every
 random quantity was drawn per run before the call), so a run's result depends on nothing but its
-own inputs.
+own inputs. ``run_batch`` uses NumPy's error model: a division by zero gives ±inf or NaN instead
+of raising (every division it makes has a non-zero divisor by validation or by a guard); without
+the zero check per division its compiled code is smaller and compiles ~2 s faster on a cold
+cache, with bit-identical results.
 """
 
 from __future__ import annotations
@@ -357,7 +360,7 @@ def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, 
     return min(max(acc, -amax), amax)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def run_batch(
     kind, x0, y0, h0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
     max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,

@@ -7,9 +7,10 @@ flag (collision or end of the horizon). An observation has one row per run: the 
 road users by distance, ``near<k>_dx_m``, ``near<k>_dy_m``, ``near<k>_speed_mps``,
 ``near<k>_heading_rad`` (NaN where there are fewer).
 
-Each step re-simulates the runs from the start with the actions so far, so a closed-loop run is
-bit-for-bit the batch simulation with those ego accelerations; the cost grows with the square of
-the number of steps (a stateful kernel that resumes mid-run would make it linear).
+Each step resumes the kernel where the previous one stopped (the runs' state is carried between
+calls, :class:`~simengine.domains.driving.simulate.KernelState`), so a step costs one step of
+simulation, and a closed-loop run is bit for bit the batch simulation with those ego
+accelerations.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from simengine.domains.driving.simulate import KernelResult, run_kernel
+from simengine.domains.driving.compile import compile_batch
+from simengine.domains.driving.simulate import KernelResult, KernelState, run_kernel
 from simengine.sampling.keys import RunKeys
 
 __all__ = ["NEAREST", "ClosedLoop"]
@@ -36,22 +38,23 @@ class ClosedLoop:
         spec = scenario.spec
         self.dt = 1.0 / (spec.step_hz or 20.0)
         self.horizon = int(round(spec.duration_s / self.dt))
-        self.actions = np.zeros((len(keys), 0))
+        self.batch = compile_batch(scenario, params, len(keys), keys)
+        self.actions = np.full((len(keys), self.horizon), np.nan)
+        self.steps = 0
+        self.state = KernelState()
         self.result: KernelResult | None = None
 
+    def _advance(self, steps: int) -> None:
+        self.result = run_kernel(self.scenario, self.params, len(self.keys), record=False,
+                                 keys=self.keys, ego_accel=self.actions, steps=steps,
+                                 state=self.state, batch=self.batch)
+        self.steps = steps
+
     def observe(self) -> dict[str, np.ndarray]:
-        k = self.actions.shape[1]
-        res = run_kernel(self.scenario, self.params, len(self.keys), record=True, keys=self.keys,
-                         ego_accel=self.actions, steps=max(k, 1))
-        self.result = res
-        b = res.batch
-        if k == 0:  # the initial state
-            x, y, v = b.x, b.y, b.v
-            h = np.zeros_like(x)
-            a = np.zeros_like(x)
-        else:
-            last = res.traj[:, k - 1]  # type: ignore[index]
-            x, y, h, v, a = (last[:, :, f] for f in range(5))
+        if self.result is None:  # the initial state: run no step, keep the state
+            self._advance(0)
+        actor = self.state.actor
+        x, y, h, v, a = (actor[:, :, f] for f in range(5))
         obs = {"ego_x_m": x[:, 0], "ego_y_m": y[:, 0], "ego_speed_mps": v[:, 0],
                "ego_accel_mps2": a[:, 0]}
         dist = np.hypot(x[:, 1:] - x[:, :1], y[:, 1:] - y[:, :1])
@@ -67,12 +70,17 @@ class ClosedLoop:
         return obs
 
     def step(self, actions: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        accel = np.asarray(actions["accel_mps2"], dtype=np.float64).reshape(-1, 1)
+        accel = np.asarray(actions["accel_mps2"], dtype=np.float64).reshape(-1)
         if accel.shape[0] != len(self.keys):
             raise ValueError(f"one action per run: expected {len(self.keys)}, "
                              f"found {accel.shape[0]}")
-        self.actions = np.concatenate([self.actions, accel], axis=1)
+        if self.steps >= self.horizon:
+            raise ValueError(f"the runs are over: all {self.horizon} steps were taken")
+        if self.result is None:
+            self._advance(0)
+        self.actions[:, self.steps] = accel
+        self._advance(self.steps + 1)
         obs = self.observe()
         assert self.result is not None
-        done = (self.result.outcomes["collision"] > 0) | (self.actions.shape[1] >= self.horizon)
+        done = (self.result.outcomes["collision"] > 0) | (self.steps >= self.horizon)
         return obs, done

@@ -13,7 +13,8 @@ import math
 
 import numba
 
-__all__ = ["finish_run", "record_step", "reset_run", "start_action"]
+__all__ = ["ACTOR_STATE", "RUN_STATE", "carry_run", "finish_run", "keep_labels", "open_labels",
+           "record_step", "reset_run", "start_action"]
 
 
 @numba.njit(cache=True)
@@ -138,3 +139,93 @@ def finish_run(o, z_ego, z_oth, horizon, collided, partner, impact, min_dist, mi
     o[12] = best_conflict
     o[13] = aeb_hit
     o[14] = t_coll if collided > 0.0 else math.nan
+
+
+ACTOR_STATE = 33
+"""Values per actor in a resumable run's ``actor_state`` (see :func:`carry_run`)."""
+RUN_STATE = 13
+"""Values per run in ``run_state``: the running labels (see :func:`open_labels`)."""
+
+
+@numba.njit(cache=True)
+def carry_run(save, r, actor_state, hist_state, action_state, x, y, h, v, a, ln, wd, radius,
+              order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, turning,
+              own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, stopped, zone, z_ego, z_oth,
+              hist_gap, hist_lv, hist_la, hist_x, fired, due) -> None:
+    """Carry run ``r``'s state between calls of the kernel: ``save`` copies the working
+    arrays into ``actor_state`` (r, A, :data:`ACTOR_STATE`), ``hist_state`` (r, A, H, 4) and
+    ``action_state`` (r, K, 2); otherwise it copies them back. Every value is a float64 (ints
+    and flags exactly), so a run resumed mid-way continues bit for bit as if never stopped."""
+    for i in range(x.shape[0]):
+        row = actor_state[r, i]
+        hist = hist_state[r, i]
+        if save:
+            row[0], row[1], row[2], row[3], row[4] = x[i], y[i], h[i], v[i], a[i]
+            row[5], row[6], row[7], row[8], row[9] = ln[i], wd[i], radius[i], order[i], mode[i]
+            row[10], row[11], row[12] = mode_p1[i], mode_p2[i], 1.0 if lc_on[i] else 0.0
+            row[13], row[14], row[15], row[16] = lc_y0[i], lc_y1[i], lc_t0[i], lc_dur[i]
+            row[17] = 1.0 if turning[i] else 0.0
+            row[18] = 1.0 if own_path[i] else 0.0
+            row[19], row[20], row[21] = turn_cx[i], turn_cy[i], turn_r[i]
+            row[22], row[23] = turn_h0[i], turn_v[i]
+            row[24] = 1.0 if stopped[i] else 0.0
+            row[25], row[26], row[27], row[28] = zone[i, 0], zone[i, 1], zone[i, 2], zone[i, 3]
+            row[29], row[30], row[31], row[32] = z_ego[i, 0], z_ego[i, 1], z_oth[i, 0], z_oth[i, 1]
+            for s in range(hist.shape[0]):
+                hist[s, 0], hist[s, 1] = hist_gap[i, s], hist_lv[i, s]
+                hist[s, 2], hist[s, 3] = hist_la[i, s], hist_x[i, s]
+        else:
+            x[i], y[i], h[i], v[i], a[i] = row[0], row[1], row[2], row[3], row[4]
+            ln[i], wd[i], radius[i] = row[5], row[6], row[7]
+            order[i], mode[i] = int(row[8]), int(row[9])
+            mode_p1[i], mode_p2[i], lc_on[i] = row[10], row[11], row[12] != 0.0
+            lc_y0[i], lc_y1[i], lc_t0[i], lc_dur[i] = row[13], row[14], row[15], row[16]
+            turning[i], own_path[i] = row[17] != 0.0, row[18] != 0.0
+            turn_cx[i], turn_cy[i], turn_r[i] = row[19], row[20], row[21]
+            turn_h0[i], turn_v[i] = row[22], row[23]
+            stopped[i] = row[24] != 0.0
+            zone[i, 0], zone[i, 1], zone[i, 2], zone[i, 3] = row[25], row[26], row[27], row[28]
+            z_ego[i, 0], z_ego[i, 1], z_oth[i, 0], z_oth[i, 1] = row[29], row[30], row[31], row[32]
+            for s in range(hist.shape[0]):
+                hist_gap[i, s], hist_lv[i, s] = hist[s, 0], hist[s, 1]
+                hist_la[i, s], hist_x[i, s] = hist[s, 2], hist[s, 3]
+    for k in range(fired.shape[0]):
+        if save:
+            action_state[r, k, 0] = 1.0 if fired[k] else 0.0
+            action_state[r, k, 1] = due[k]
+        else:
+            fired[k] = action_state[r, k, 0] != 0.0
+            due[k] = action_state[r, k, 1]
+
+
+@numba.njit(cache=True)
+def open_labels(run_state, r, resume, horizon):
+    """The running labels of run ``r`` at the start of a call: fresh (``resume`` False) or as
+    :func:`keep_labels` left them. Order: collided, partner, impact, t_coll, min_dist,
+    min_ttc, min_mttc, min_thw, max_drac, tet, aeb_hit, best_conflict, best_ttc."""
+    if resume:
+        s = run_state[r]
+        return (s[0] != 0.0, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9],
+                s[10] != 0.0, s[11], s[12])
+    return (False, -1.0, 0.0, math.inf, math.inf, horizon, horizon, horizon, 0.0, 0.0, False,
+            -1.0, math.inf)
+
+
+@numba.njit(cache=True)
+def keep_labels(run_state, r, collided, partner, impact, t_coll, min_dist, min_ttc, min_mttc,
+                min_thw, max_drac, tet, aeb_hit, best_conflict, best_ttc) -> None:
+    """Store run ``r``'s running labels for the next call (flags as 1.0 / 0.0)."""
+    s = run_state[r]
+    s[0] = collided
+    s[1] = partner
+    s[2] = impact
+    s[3] = t_coll
+    s[4] = min_dist
+    s[5] = min_ttc
+    s[6] = min_mttc
+    s[7] = min_thw
+    s[8] = max_drac
+    s[9] = tet
+    s[10] = aeb_hit
+    s[11] = best_conflict
+    s[12] = best_ttc

@@ -29,7 +29,15 @@ import math
 import numba
 import numpy as np
 
-from simengine.domains.driving.episode import finish_run, record_step, reset_run, start_action
+from simengine.domains.driving.episode import (
+    carry_run,
+    finish_run,
+    keep_labels,
+    open_labels,
+    record_step,
+    reset_run,
+    start_action,
+)
 from simengine.domains.driving.geometry import (
     box_overlaps_rect,
     box_signed_distance,
@@ -366,18 +374,18 @@ def run_batch(
     max_decel, aeb, aeb_ttc, aeb_range, aeb_decel, statics, act_kind, act_actor, act_time,
     act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
     visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
-    lane_width, lanes, mobil, mobil_every, record, traj, pairs, ego_accel,
+    lane_width, lanes, mobil, mobil_every, record, traj, pairs, ego_accel, H, first_step,
+    actor_state, hist_state, action_state, run_state, horizon,
 ):
     n, A = x0.shape
     ego = np.int64(0)  # an int64, not a literal: one specialisation of the helpers it indexes
     S = statics.shape[1]
     K = act_kind.shape[0]
     out = np.zeros((n, len(OUT_FIELDS)))
-    horizon = steps * dt
-    H = 1
-    for r in range(n):
-        for i in range(A):
-            H = max(H, int(round(reaction[r, i] / dt)) + 1)
+    # (flags passed on as computed bools, not the constants True/False: Numba would compile
+    # carry_run once per literal)
+    resume = first_step > 0  # load each run's state: carry_run(not resume) -> load
+    keep = run_state.shape[0] > 0  # resumable: save each run's state for the next call
     x = np.empty(A)
     y = np.empty(A)
     h = np.empty(A)
@@ -417,23 +425,18 @@ def run_batch(
     z_ego = np.empty((A, 2))  # ego's first enter / last exit of zone j
     z_oth = np.empty((A, 2))
     for r in range(n):
-        reset_run(r, x0, y0, h0, v0, ln0, wd0, x, y, h, v, a, ln, wd, radius, order, mode, lc_on,
-                  turning, own_path, stopped, zone, z_ego, z_oth, fired, due)
+        if resume:
+            carry_run(not resume, r, actor_state, hist_state, action_state, x, y, h, v, a, ln, wd,
+                      radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
+                      turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, stopped, zone,
+                      z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
+        else:
+            reset_run(r, x0, y0, h0, v0, ln0, wd0, x, y, h, v, a, ln, wd, radius, order, mode,
+                      lc_on, turning, own_path, stopped, zone, z_ego, z_oth, fired, due)
         amax = mu[r] * G
-        collided = False
-        partner = -1.0
-        impact = 0.0
-        t_coll = math.inf
-        min_dist = math.inf
-        min_ttc = horizon
-        min_mttc = horizon
-        min_thw = horizon
-        max_drac = 0.0
-        tet = 0.0
-        aeb_hit = False
-        best_conflict = -1.0
-        best_ttc = math.inf
-        for step in range(steps):
+        (collided, partner, impact, t_coll, min_dist, min_ttc, min_mttc, min_thw, max_drac, tet,
+         aeb_hit, best_conflict, best_ttc) = open_labels(run_state, r, resume, horizon)
+        for step in range(first_step, steps):
             t = step * dt
             _extents(h, ln, wd, hx, hy)
             # -- triggers -----------------------------------------------------------------
@@ -732,6 +735,14 @@ def run_batch(
                 record_step(r, step, x, y, h, v, a, traj)
         # (flags as floats: a bool that may still be its initial constant would make Numba
         # compile a version of finish_run per literal value)
+        if keep:
+            carry_run(keep, r, actor_state, hist_state, action_state, x, y, h, v, a, ln, wd,
+                      radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
+                      turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, stopped, zone,
+                      z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
+            keep_labels(run_state, r, 1.0 if collided else 0.0, partner, impact, t_coll, min_dist,
+                        min_ttc, min_mttc, min_thw, max_drac, tet, 1.0 if aeb_hit else 0.0,
+                        best_conflict, best_ttc)
         finish_run(out[r], z_ego, z_oth, horizon, 1.0 if collided else 0.0, partner, impact,
                    min_dist, min_ttc, min_mttc, min_thw, max_drac, amax, tet, best_conflict,
                    1.0 if aeb_hit else 0.0, t_coll)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from simengine.weather.state import WeatherState
 CONFLICT_LABELS = ("none", *CONFLICT_NAMES)
 """Conflict-type column values: ``conflict_type`` code + 1 (no conflict: ``none``)."""
 
-__all__ = ["KernelResult", "run_kernel"]
+__all__ = ["KernelResult", "KernelState", "history_length", "run_kernel"]
 
 
 @dataclass
@@ -162,20 +162,54 @@ class KernelResult:
         }
 
 
+@dataclass
+class KernelState:
+    """What a resumable batch carries from one kernel call to the next (float64 arrays, one
+    row per run): each actor's state (:data:`episode.ACTOR_STATE` values), the drivers'
+    perception history, each action's fired flag and due time, the running labels. Empty
+    arrays mean a plain call that keeps nothing."""
+
+    actor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))   # (n, A, S)
+    history: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))  # (n, A, H, 4)
+    actions: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (n, K, 2)
+    labels: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, RUN_STATE)
+    step: int = 0  # the next step to simulate
+
+    def size(self, n: int, actors: int, history: int, actions: int) -> None:
+        """Allocate the arrays for a batch (the first call does it)."""
+        from simengine.domains.driving.episode import ACTOR_STATE, RUN_STATE
+
+        self.actor = np.zeros((n, actors, ACTOR_STATE))
+        self.history = np.zeros((n, actors, history, 4))
+        self.actions = np.zeros((n, actions, 2))
+        self.labels = np.zeros((n, RUN_STATE))
+
+
+def history_length(reaction_s: np.ndarray, dt: float) -> int:
+    """Slots of the drivers' perception history: the longest reaction in steps, plus one."""
+    return int(np.max(np.round(reaction_s / dt), initial=0.0)) + 1
+
+
 def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
                record: bool, keys=None, ego_accel: np.ndarray | None = None,
-               steps: int | None = None) -> KernelResult:
+               steps: int | None = None, state: KernelState | None = None,
+               batch: Batch | None = None) -> KernelResult:
     """Compile the batch and run the kernel (recording per-step arrays if asked).
 
     ``ego_accel`` (n, k): the ego's acceleration for the first k steps, set by a controller in
-    the loop (NaN: its own driver decides); ``steps`` stops the run early."""
+    the loop (NaN: its own driver decides); ``steps`` stops the run early. With a ``state``
+    (from :meth:`KernelState.for_batch`), the kernel carries on from ``state.step`` up to
+    ``steps`` and leaves the runs' state there for the next call (a fresh ``KernelState()`` is
+    sized by the first call); the outcomes are the labels so far. Stepping a batch this way is
+    bit for bit the same as one call. ``batch``: the compiled batch, if already at hand."""
     from simengine.weather import weather_state
     from simengine.weather.visibility import headlight_range_m, night_reaction_factor
 
     spec = scenario.spec
-    batch = compile_batch(scenario, params, n, keys)
+    batch = batch if batch is not None else compile_batch(scenario, params, n, keys)
     dt = 1.0 / (spec.step_hz or 20.0)
-    steps = int(round(spec.duration_s / dt)) if steps is None else steps
+    full_steps = int(round(spec.duration_s / dt))
+    steps = full_steps if steps is None else steps
     A = len(batch.names)
     weather = weather_state(params, n, spec.weather)
     reaction = batch.reaction_s * np.asarray(
@@ -189,6 +223,10 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
     var_b = np.asarray([v.b for v in c.variables], dtype=np.int64)
     tau = float(spec.labels.tet_tau_s)
     fog = batch.fog
+    hist = history_length(reaction, dt)
+    carry = state if state is not None else KernelState()  # no arrays: nothing is kept
+    if state is not None and state.labels.shape[0] == 0:
+        state.size(n, A, hist, batch.act_kind.shape[0])
     out = run_batch(
         batch.kind, batch.x, batch.y, batch.heading, batch.v, batch.length, batch.width,
         batch.desired_v, batch.headway, batch.min_gap, batch.max_accel, batch.comfort_decel,
@@ -200,7 +238,11 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
         batch.mobil_every, record, traj, pairs,
         np.zeros((n, 0)) if ego_accel is None else np.asarray(ego_accel, dtype=np.float64),
+        hist, carry.step, carry.actor, carry.history, carry.actions, carry.labels,
+        full_steps * dt,  # the run's horizon (caps the margins), whatever this call's steps
     )
+    if state is not None:
+        state.step = steps
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,
                         pairs if record else None, weather, spec.world.road.type)

@@ -40,13 +40,16 @@ def _spec(module: str, function: str, args: str) -> Specialisation:
 
 
 KERNELS: tuple[Specialisation, ...] = (
-    _spec(_KERNEL, "run_batch", "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m"),
+    _spec(_KERNEL, "run_batch",
+          "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m i2 s r s m f"),
 )
 """What a run calls: the runner compiles these itself, first."""
 
 KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_SAMPLING, "uniforms", "n i4"),
+    _spec(_EPISODE, "carry_run", "t i s r s a8 n2 a2 b a4 b2 a5 b m7 b a"),
     _spec(_EPISODE, "reset_run", "i m6 a8 n2 b4 m3 b a"),
+    _spec(_EPISODE, "open_labels", "m i t f"),
     _spec(_KERNEL, "_half_extent_x", "f3"),
     _spec(_KERNEL, "_half_extent_y", "f3"),
     _spec(_KERNEL, "_extents", "a5"),
@@ -75,5 +78,6 @@ KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_METRICS, "conflict_type", "f2"),
     _spec(_GEOMETRY, "box_overlaps_rect", "f9"),
     _spec(_EPISODE, "record_step", "i2 a5 r"),
+    _spec(_EPISODE, "keep_labels", "m i f13"),
     _spec(_EPISODE, "finish_run", "a m2 f14"),
 )

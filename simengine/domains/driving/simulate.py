@@ -10,7 +10,7 @@ import numpy as np
 from simengine.categorical import categorical
 from simengine.domains.driving.compile import ACTOR_TYPES, Batch, compile_batch
 from simengine.domains.driving.kernel import OUT_FIELDS, PAIR_FIELDS, TRAJ_FIELDS, run_batch
-from simengine.domains.driving.metrics import CONFLICT_NAMES
+from simengine.domains.driving.metrics import CONFLICT_NAMES, conflict_type
 from simengine.weather.state import WeatherState
 
 CONFLICT_LABELS = ("none", *CONFLICT_NAMES)
@@ -72,8 +72,10 @@ class KernelResult:
         rows, cols = np.meshgrid(np.arange(n), np.arange(A - 1), indexing="ij")
         h_ego = self.traj[rows, worst, 0, 2]
         h_other = self.traj[rows, worst, cols + 1, 2]
-        rel = np.abs((h_ego - h_other + np.pi) % (2 * np.pi) - np.pi)
-        conflict = np.where(rel < np.radians(30), 1, np.where(rel > np.radians(85), 2, 3))
+        # the SSAM class at the pair's worst moment, by the same rule as the episode label
+        conflict = np.array([conflict_type(a, b) for a, b in zip(h_ego.ravel(), h_other.ravel(),
+                                                                  strict=True)],
+                            dtype=np.int64).reshape(h_ego.shape) + 1
         finite = np.isfinite(ttc.min(axis=1))
         exposed = (ttc > 0) & (ttc <= tau_s)
         return {

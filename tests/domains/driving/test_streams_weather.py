@@ -99,6 +99,19 @@ def test_pair_summary_is_the_per_run_extreme_of_pair_metrics(tmp_path: Path) -> 
         if not coll:
             assert ttc == by_run[r]
     assert set(summary["conflict_type"]) <= {"rear_end", "crossing", "lane_change", "none"}
+    # the pair that sets a run's minimum TTC carries the run's conflict type (one SSAM rule)
+    worst = {}
+    for r, ttc, kind in zip(summary["run"], summary["min_ttc_s"], summary["conflict_type"],
+                            strict=True):
+        if ttc < worst.get(r, (np.inf, ""))[0]:
+            worst[r] = (ttc, kind)
+    checked = 0
+    for r, coll, ttc, kind in zip(ep["run"], ep["collision"], ep["min_ttc_s"],
+                                  ep["conflict_type"], strict=True):
+        if not coll and ttc < 12.0:
+            assert worst[r][1] == kind, r
+            checked += 1
+    assert checked >= 10
 
 
 def test_scenes_visibility_is_local_to_the_ego() -> None:

@@ -225,9 +225,6 @@ def run_corpus(
                 storage.remove(rel)
     manifest.shards = kept
     manifest.finalized = {}
-    # the manifest first: a run killed from here on is always a corpus that --resume continues
-    _write_manifest(storage, manifest)
-    storage.write_bytes("scenario.yaml", scn.text.encode())
     todo = [s for s in plan if s.index not in kept]
     job = make_job(scn, seed=seed, out=out)
     workers = workers or default_workers()
@@ -235,6 +232,9 @@ def run_corpus(
     bar = _progress_bar(sum(s.runs for s in todo), enabled=progress)
     pool: Backend = InlineBackend()
     try:
+        # the manifest first: a run killed from here on is always a corpus --resume continues
+        _write_manifest(storage, manifest)
+        storage.write_bytes("scenario.yaml", scn.text.encode())
         if backend is not None:
             pool = backend
         else:

@@ -199,16 +199,13 @@ def carry_run(save, r, actor_state, hist_state, action_state, x, y, h, v, a, ln,
 
 
 @numba.njit(cache=True)
-def open_labels(run_state, r, resume, horizon):
-    """The running labels of run ``r`` at the start of a call: fresh (``resume`` False) or as
-    :func:`keep_labels` left them. Order: collided, partner, impact, t_coll, min_dist,
-    min_ttc, min_mttc, min_thw, max_drac, tet, aeb_hit, best_conflict, best_ttc."""
-    if resume:
-        s = run_state[r]
-        return (s[0] != 0.0, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9],
-                s[10] != 0.0, s[11], s[12])
-    return (False, -1.0, 0.0, math.inf, math.inf, horizon, horizon, horizon, 0.0, 0.0, False,
-            -1.0, math.inf)
+def open_labels(run_state, r):
+    """The running labels of run ``r`` as :func:`keep_labels` left them: collided, partner,
+    impact, t_coll, min_dist, min_ttc, min_mttc, min_thw, max_drac, tet, aeb_hit,
+    best_conflict, best_ttc."""
+    s = run_state[r]
+    return (s[0] != 0.0, s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10] != 0.0,
+            s[11], s[12])
 
 
 @numba.njit(cache=True)

@@ -382,10 +382,6 @@ def run_batch(
     S = statics.shape[1]
     K = act_kind.shape[0]
     out = np.zeros((n, len(OUT_FIELDS)))
-    # (flags passed on as computed bools, not the constants True/False: Numba would compile
-    # carry_run once per literal)
-    resume = first_step > 0  # load each run's state: carry_run(not resume) -> load
-    keep = run_state.shape[0] > 0  # resumable: save each run's state for the next call
     x = np.empty(A)
     y = np.empty(A)
     h = np.empty(A)
@@ -425,17 +421,32 @@ def run_batch(
     z_ego = np.empty((A, 2))  # ego's first enter / last exit of zone j
     z_oth = np.empty((A, 2))
     for r in range(n):
-        if resume:
-            carry_run(not resume, r, actor_state, hist_state, action_state, x, y, h, v, a, ln, wd,
-                      radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
-                      turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, stopped, zone,
-                      z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
-        else:
+        # resumable calls pass the state arrays, plain ones None: Numba compiles them apart
+        # and prunes the carrying from the plain version (a smaller kernel to compile)
+        if actor_state is None or first_step == 0:
             reset_run(r, x0, y0, h0, v0, ln0, wd0, x, y, h, v, a, ln, wd, radius, order, mode,
                       lc_on, turning, own_path, stopped, zone, z_ego, z_oth, fired, due)
+            collided = False
+            partner = -1.0
+            impact = 0.0
+            t_coll = math.inf
+            min_dist = math.inf
+            min_ttc = horizon
+            min_mttc = horizon
+            min_thw = horizon
+            max_drac = 0.0
+            tet = 0.0
+            aeb_hit = False
+            best_conflict = -1.0
+            best_ttc = math.inf
+        else:  # (save: a computed False, not the constant: one specialisation of carry_run)
+            carry_run(first_step < 0, r, actor_state, hist_state, action_state, x, y, h, v, a,
+                      ln, wd, radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0,
+                      lc_dur, turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v,
+                      stopped, zone, z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
+            (collided, partner, impact, t_coll, min_dist, min_ttc, min_mttc, min_thw, max_drac,
+             tet, aeb_hit, best_conflict, best_ttc) = open_labels(run_state, r)
         amax = mu[r] * G
-        (collided, partner, impact, t_coll, min_dist, min_ttc, min_mttc, min_thw, max_drac, tet,
-         aeb_hit, best_conflict, best_ttc) = open_labels(run_state, r, resume, horizon)
         for step in range(first_step, steps):
             t = step * dt
             _extents(h, ln, wd, hx, hy)
@@ -735,11 +746,11 @@ def run_batch(
                 record_step(r, step, x, y, h, v, a, traj)
         # (flags as floats: a bool that may still be its initial constant would make Numba
         # compile a version of finish_run per literal value)
-        if keep:
-            carry_run(keep, r, actor_state, hist_state, action_state, x, y, h, v, a, ln, wd,
-                      radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
-                      turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, stopped, zone,
-                      z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
+        if actor_state is not None:
+            carry_run(first_step >= 0, r, actor_state, hist_state, action_state, x, y, h, v, a,
+                      ln, wd, radius, order, mode, mode_p1, mode_p2, lc_on, lc_y0, lc_y1, lc_t0,
+                      lc_dur, turning, own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v,
+                      stopped, zone, z_ego, z_oth, hist_gap, hist_lv, hist_la, hist_x, fired, due)
             keep_labels(run_state, r, 1.0 if collided else 0.0, partner, impact, t_coll, min_dist,
                         min_ttc, min_mttc, min_thw, max_drac, tet, 1.0 if aeb_hit else 0.0,
                         best_conflict, best_ttc)

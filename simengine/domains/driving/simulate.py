@@ -168,8 +168,9 @@ class KernelResult:
 class KernelState:
     """What a resumable batch carries from one kernel call to the next (float64 arrays, one
     row per run): each actor's state (:data:`episode.ACTOR_STATE` values), the drivers'
-    perception history, each action's fired flag and due time, the running labels. Empty
-    arrays mean a plain call that keeps nothing."""
+    perception history, each action's fired flag and due time, the running labels. A plain
+    call passes none (the kernel is then compiled without the carrying, which keeps the first
+    run after an install short); a resumable batch is compiled apart on first use."""
 
     actor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))   # (n, A, S)
     history: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0, 0)))  # (n, A, H, 4)
@@ -226,7 +227,7 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
     tau = float(spec.labels.tet_tau_s)
     fog = batch.fog
     hist = history_length(reaction, dt)
-    carry = state if state is not None else KernelState()  # no arrays: nothing is kept
+    carry = state if state is not None else KernelState()  # plain call: nothing is kept
     if state is not None and state.labels.shape[0] == 0:
         state.size(n, A, hist, batch.act_kind.shape[0])
     out = run_batch(
@@ -240,7 +241,8 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
         batch.mobil_every, record, traj, pairs,
         np.zeros((n, 0)) if ego_accel is None else np.asarray(ego_accel, dtype=np.float64),
-        hist, carry.step, carry.actor, carry.history, carry.actions, carry.labels,
+        hist, carry.step, *((carry.actor, carry.history, carry.actions, carry.labels)
+                            if state is not None else (None, None, None, None)),
         full_steps * dt,  # the run's horizon (caps the margins), whatever this call's steps
     )
     if state is not None:

@@ -25,13 +25,13 @@ _WEATHER = "simengine.weather.events"
 
 _TYPES = {"f": "float64", "i": "int64", "a": "float64[::1]", "m": "float64[:, ::1]",
           "s": "float64[:, :, ::1]", "r": "float64[:, :, :, ::1]", "n": "int64[::1]",
-          "k": "int64[:, ::1]", "b": "boolean[::1]", "t": "boolean"}
+          "k": "int64[:, ::1]", "b": "boolean[::1]", "t": "boolean", "o": "none"}
 
 
 def _spec(module: str, function: str, args: str) -> Specialisation:
     """``args`` in shorthand: one letter per argument type (``f`` float64, ``i`` int64, ``a``
     1-D float64 array, ``m``, ``s``, ``r`` 2-, 3-, 4-D float64 arrays, ``n``, ``k`` 1-, 2-D int64
-    arrays, ``b`` 1-D bool array, ``t`` bool),
+    arrays, ``b`` 1-D bool array, ``t`` bool, ``o`` None),
     a count after a letter repeating it: ``"i2 a4 f"`` is two ints, four arrays, a float."""
     types = []
     for token in args.split():
@@ -41,15 +41,13 @@ def _spec(module: str, function: str, args: str) -> Specialisation:
 
 KERNELS: tuple[Specialisation, ...] = (
     _spec(_KERNEL, "run_batch",
-          "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m i2 s r s m f"),
+          "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m i2 o4 f"),
 )
 """What a run calls: the runner compiles these itself, first."""
 
 KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_SAMPLING, "uniforms", "n i4"),
-    _spec(_EPISODE, "carry_run", "t i s r s a8 n2 a2 b a4 b2 a5 b m7 b a"),
     _spec(_EPISODE, "reset_run", "i m6 a8 n2 b4 m3 b a"),
-    _spec(_EPISODE, "open_labels", "m i t f"),
     _spec(_KERNEL, "_half_extent_x", "f3"),
     _spec(_KERNEL, "_half_extent_y", "f3"),
     _spec(_KERNEL, "_extents", "a5"),
@@ -78,6 +76,5 @@ KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_METRICS, "conflict_type", "f2"),
     _spec(_GEOMETRY, "box_overlaps_rect", "f9"),
     _spec(_EPISODE, "record_step", "i2 a5 r"),
-    _spec(_EPISODE, "keep_labels", "m i f13"),
     _spec(_EPISODE, "finish_run", "a m2 f14"),
 )

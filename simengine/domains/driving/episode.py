@@ -213,16 +213,6 @@ def keep_labels(run_state, r, collided, partner, impact, t_coll, min_dist, min_t
                 min_thw, max_drac, tet, aeb_hit, best_conflict, best_ttc) -> None:
     """Store run ``r``'s running labels for the next call (flags as 1.0 / 0.0)."""
     s = run_state[r]
-    s[0] = collided
-    s[1] = partner
-    s[2] = impact
-    s[3] = t_coll
-    s[4] = min_dist
-    s[5] = min_ttc
-    s[6] = min_mttc
-    s[7] = min_thw
-    s[8] = max_drac
-    s[9] = tet
-    s[10] = aeb_hit
-    s[11] = best_conflict
-    s[12] = best_ttc
+    s[0], s[1], s[2], s[3], s[4] = collided, partner, impact, t_coll, min_dist
+    s[5], s[6], s[7], s[8], s[9] = min_ttc, min_mttc, min_thw, max_drac, tet
+    s[10], s[11], s[12] = aeb_hit, best_conflict, best_ttc

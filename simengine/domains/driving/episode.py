@@ -13,8 +13,8 @@ import math
 
 import numba
 
-__all__ = ["ACTOR_STATE", "RUN_STATE", "carry_run", "finish_run", "keep_labels", "open_labels",
-           "record_step", "reset_run", "start_action"]
+__all__ = ["ACTOR_FIELDS", "ACTOR_STATE", "RUN_STATE", "carry_run", "finish_run", "keep_labels",
+           "open_labels", "record_step", "reset_run", "start_action"]
 
 
 @numba.njit(cache=True)
@@ -141,8 +141,16 @@ def finish_run(o, z_ego, z_oth, horizon, collided, partner, impact, min_dist, mi
     o[14] = t_coll if collided > 0.0 else math.nan
 
 
-ACTOR_STATE = 33
-"""Values per actor in a resumable run's ``actor_state`` (see :func:`carry_run`)."""
+ACTOR_FIELDS = (
+    "x", "y", "h", "v", "a", "ln", "wd", "radius", "order", "mode", "mode_p1", "mode_p2",
+    "lc_on", "lc_y0", "lc_y1", "lc_t0", "lc_dur", "turning", "own_path", "turn_cx", "turn_cy",
+    "turn_r", "turn_h0", "turn_v", "stopped", "zone_x0", "zone_x1", "zone_y0", "zone_y1",
+    "ego_in", "ego_out", "other_in", "other_out",
+)
+"""The columns of a resumable run's ``actor_state``, in :func:`carry_run`'s order (flags and
+ints as 1.0 / 0.0 and exact floats): the closed loop reads the pose and starts lane changes
+through them."""
+ACTOR_STATE = len(ACTOR_FIELDS)
 RUN_STATE = 13
 """Values per run in ``run_state``: the running labels (see :func:`open_labels`)."""
 

@@ -375,7 +375,7 @@ def run_batch(
     act_delay, act_p1, act_p2, code, consts, starts, var_kind, var_a, var_b, cond_params, mu,
     visibility, night_cap, fog_from, fog_to, fog_start, fog_end, fog_vis, dt, steps, tau,
     lane_width, lanes, mobil, mobil_every, record, traj, pairs, ego_accel, H, first_step,
-    actor_state, hist_state, action_state, run_state, horizon,
+    resume, actor_state, hist_state, action_state, run_state, horizon,
 ):
     n, A = x0.shape
     ego = np.int64(0)  # an int64, not a literal: one specialisation of the helpers it indexes
@@ -423,7 +423,7 @@ def run_batch(
     for r in range(n):
         # resumable calls pass the state arrays, plain ones None: Numba compiles them apart
         # and prunes the carrying from the plain version (a smaller kernel to compile)
-        if actor_state is None or first_step == 0:
+        if actor_state is None or not resume:
             reset_run(r, x0, y0, h0, v0, ln0, wd0, x, y, h, v, a, ln, wd, radius, order, mode,
                       lc_on, turning, own_path, stopped, zone, z_ego, z_oth, fired, due)
             collided = False

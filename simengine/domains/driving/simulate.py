@@ -177,6 +177,7 @@ class KernelState:
     actions: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0)))  # (n, K, 2)
     labels: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (n, RUN_STATE)
     step: int = 0  # the next step to simulate
+    started: bool = False  # the arrays hold a run's state (a later call resumes from them)
 
     def size(self, n: int, actors: int, history: int, actions: int) -> None:
         """Allocate the arrays for a batch (the first call does it)."""
@@ -241,12 +242,13 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
         batch.mobil_every, record, traj, pairs,
         np.zeros((n, 0)) if ego_accel is None else np.asarray(ego_accel, dtype=np.float64),
-        hist, carry.step, *((carry.actor, carry.history, carry.actions, carry.labels)
-                            if state is not None else (None, None, None, None)),
+        hist, carry.step, carry.started,
+        *((carry.actor, carry.history, carry.actions, carry.labels)
+          if state is not None else (None, None, None, None)),
         full_steps * dt,  # the run's horizon (caps the margins), whatever this call's steps
     )
     if state is not None:
-        state.step = steps
+        state.step, state.started = steps, True
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,
                         pairs if record else None, weather, spec.world.road.type)

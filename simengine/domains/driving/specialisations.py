@@ -41,7 +41,7 @@ def _spec(module: str, function: str, args: str) -> Specialisation:
 
 KERNELS: tuple[Specialisation, ...] = (
     _spec(_KERNEL, "run_batch",
-          "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m i2 o4 f"),
+          "k m14 b m3 s n2 m4 n a n4 m a3 m5 f i f2 i m n t r2 m i2 t o4 f"),
 )
 """What a run calls: the runner compiles these itself, first."""
 

@@ -94,3 +94,34 @@ def test_stepping_past_the_horizon_is_refused() -> None:
     loop.steps = loop.horizon
     with pytest.raises(ValueError, match="the runs are over"):
         scn.domain.step({"accel_mps2": np.zeros(2)})
+
+
+def test_a_lane_change_action_moves_the_ego_one_lane_over() -> None:
+    """``lane_change`` +1 starts a change to the next lane on the left (−1: right); the ego ends
+    on that lane's centre; one asked off the road's edge does nothing."""
+    scn = api.load_scenario("highway-cut-in")
+    n = 6
+    keys = RunKeys.range(1, 0, n)
+    params = scn.space.from_normal(scn.space.nominal_normals(keys))
+    obs = scn.domain.reset(scn, params, keys)
+    lanes, width = scn.spec.world.road.lanes, scn.spec.world.road.lane_width_m
+    start = obs["ego_lane"].copy()
+    ask = np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    ask[0] = lanes - start[0] + 1.0  # more than one lane: the sign counts, one lane over
+    expect = np.clip(start + np.sign(ask).astype(np.int64), 1, lanes)
+    obs, done = scn.domain.step({"accel_mps2": np.full(n, np.nan), "lane_change": ask})
+    for _ in range(100):  # 5 s at 20 Hz: longer than the change
+        obs, done = scn.domain.step({"accel_mps2": np.full(n, np.nan),
+                                     "lane_change": np.zeros(n)})
+    moving = ~done
+    assert moving.sum() >= 3
+    np.testing.assert_array_equal(obs["ego_lane"][moving], expect[moving])
+    np.testing.assert_allclose(obs["ego_y_m"][moving], (expect[moving] - 0.5) * width,
+                               atol=1e-9)
+
+
+def test_lane_change_actions_must_be_one_per_run() -> None:
+    scn, params, keys = _setup(3)
+    scn.domain.reset(scn, params, keys)
+    with pytest.raises(ValueError, match="one lane_change per run"):
+        scn.domain.step({"accel_mps2": np.zeros(3), "lane_change": np.zeros(2)})

@@ -141,7 +141,8 @@ class SteppableDomain(Protocol):
 
     ``reset`` returns the first observation (a table: the ego's state and its K nearest actors,
     one row per run); ``step`` takes one action row per run (the ego's acceleration, and steering
-    where supported) and returns the next observation and a per-run ``done`` flag.
+    where supported — driving: lane changes) and returns the next observation and a per-run
+    ``done`` flag.
     """
 
     def reset(self, scenario: Scenario, params: Columns, keys: RunKeys) -> Columns: ...

@@ -31,7 +31,7 @@ class OpenLoopModel(Protocol):
 
 @runtime_checkable
 class ClosedLoopModel(Protocol):
-    """Acts in the loop: one action row per run (e.g. ``accel_mps2``, ``steer_rad``)."""
+    """Acts in the loop: one action row per run (driving: ``accel_mps2`` and ``lane_change``)."""
 
     def act(self, observation: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]: ...
 

@@ -8,8 +8,10 @@ accelerate, stop, start crossing) and AEB override it; every acceleration is cap
 tyre–road friction, |a| ≤ μ·g. Lane changes move laterally on a cosine profile with the heading
 of the kinematic path; a turn follows a 90° arc at constant curvature (heading rate v/R, the
 kinematic bicycle's path) at a speed capped so that v²/R ≤ ½·μ·g, then goes straight on;
-vehicles off the road's axis (turning, or placed with another heading such as oncoming traffic)
-drive their own speed profile without a leader; pedestrians and cyclists cross at constant speed.
+vehicles off the road's axis (turning, on a cross road, or placed with another heading such as
+oncoming traffic) drive their own speed profile and follow, with IDM and without the reaction
+delay, the nearest road user ahead along their heading in the band they sweep; pedestrians and
+cyclists cross at constant speed.
 Oriented-box collision checks give a signed penetration; the ego's pairs are scored every step
 (TTC, MTTC, headway, DRAC, distance, time-exposed TTC, PET through each crossing's conflict
 zone).
@@ -347,6 +349,31 @@ def _drive_own_path(i, dist, x, y, h, turning, cx, cy, rr, h0) -> None:
 
 
 @numba.njit(cache=True)
+def _path_leader(i, x, y, h, v, ln, wd, sight):
+    """The nearest road user ahead of ``i`` along ``i``'s own heading whose box overlaps the
+    band ``i`` sweeps (its width), within ``sight``: (bumper-to-bumper gap, its speed along
+    that heading); (inf, 0) if none. For vehicles off the road's axis (turning, on the cross
+    road, oncoming), which the lane-sorted perception does not serve."""
+    c, s = math.cos(h[i]), math.sin(h[i])
+    best, lead_v = math.inf, 0.0
+    for j in range(x.shape[0]):
+        if j == i:
+            continue
+        dx, dy = x[j] - x[i], y[j] - y[i]
+        ahead = dx * c + dy * s
+        if ahead <= 0.0:
+            continue
+        rel = h[j] - h[i]
+        cr, sr = abs(math.cos(rel)), abs(math.sin(rel))
+        if abs(dy * c - dx * s) >= 0.5 * (wd[i] + sr * ln[j] + cr * wd[j]):
+            continue
+        gap = ahead - 0.5 * (ln[i] + cr * ln[j] + sr * wd[j])
+        if gap < best and gap <= sight:
+            best, lead_v = gap, v[j] * math.cos(rel)
+    return best, lead_v
+
+
+@numba.njit(cache=True)
 def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, comfort,
                     max_accel, delta, max_decel, amax):
     """Acceleration of a vehicle off the road's axis (turning, crossing or oncoming): no
@@ -511,9 +538,20 @@ def run_batch(
                     a[i] = 0.0
                     continue
                 if own_path[i]:
-                    a[i] = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
-                                           turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
-                                           max_accel[r, i], delta[r, i], max_decel[r, i], amax)
+                    acc = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
+                                          turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
+                                          max_accel[r, i], delta[r, i], max_decel[r, i], amax)
+                    # follow whatever is ahead along its own heading (a queue on the cross
+                    # road, a car stopped beyond the turn), with IDM, as a driver who sees it
+                    gap, lead_v = _path_leader(i, x, y, h, v, ln, wd,
+                                               min(visibility[r], night_cap[r]))
+                    if gap < math.inf and mode[i] != 1:
+                        v_want = turn_v[i] if mode[i] == 4 else desired[r, i]
+                        follow = _idm(v[i], max(v_want, 0.1), gap, v[i] - lead_v, headway[r, i],
+                                      min_gap[r, i], max_accel[r, i], comfort[r, i],
+                                      delta[r, i])
+                        acc = min(acc, max(follow, -max_decel[r, i]))
+                    a[i] = min(max(acc, -amax), amax)
                     continue
                 # perceive the nearest thing ahead in the lane band
                 vis = visibility[r]

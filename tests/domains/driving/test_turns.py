@@ -100,3 +100,39 @@ def test_left_turn_across_oncoming_traffic_is_a_crossing_conflict() -> None:
     assert np.isfinite(out["min_pet_s"]).all()
     short = np.asarray(params["accepted_gap_m"]) < 45
     assert out["collision"][short].mean() > out["collision"][~short].mean()
+
+
+QUEUE = """
+schema_version: 1
+name: queue
+domain: driving
+duration_s: 15
+step_hz: 20
+world:
+  road: {lanes: 2, lane_width_m: 3.5}
+  actors:
+    ego: {type: car, lane: 2, x_m: 120, heading_deg: 180, speed_mps: 12,
+          driver: {idm: {desired_speed_mps: 12}}}
+    stalled: {type: car, lane: 2, x_m: 60, heading_deg: 180, speed_mps: 0}
+  actions:
+    - when: {time_s: 0}
+      do: {stop: {actor: stalled, decel_mps2: 8}}
+"""
+
+
+def test_a_vehicle_off_the_axis_follows_what_is_ahead_on_its_path() -> None:
+    """Oncoming traffic (heading 180°) is off the road's axis: it stops behind a stalled car
+    in its lane with IDM's gap instead of driving into it."""
+    scn = load_scenario_text(QUEUE)
+    keys = RunKeys.range(0, 0, 1)
+    params = scn.space.from_normal(scn.space.nominal_normals(keys))
+    chunks = {c.stream: c.columns for c in scn.domain.simulate(
+        scn, params, keys, frozenset({"trajectories"}))}
+    out = chunks[OUTCOMES]
+    assert not out["collision"][0]
+    tr = {k: np.asarray(v) for k, v in chunks["trajectories"].items()}
+    ego = np.asarray(tr["actor"]) == "ego"
+    final_x = tr["x_m"][ego][-1]
+    gap = final_x - 60.0 - 4.5  # bumper to bumper (two 4.5 m cars, centres 4.5 m apart)
+    assert tr["speed_mps"][ego][-1] == pytest.approx(0.0, abs=0.05)
+    assert 1.0 < gap < 4.0  # about IDM's minimum gap, not a crash and not far back

@@ -375,10 +375,11 @@ def _path_leader(i, x, y, h, v, ln, wd, sight):
 
 @numba.njit(cache=True)
 def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, comfort,
-                    max_accel, delta, max_decel, amax):
-    """Acceleration of a vehicle off the road's axis (turning, crossing or oncoming): no
-    leader; it drives the turn's speed (capped by friction on the arc) or its desired speed,
-    or brakes when told to."""
+                    max_accel, delta, max_decel, amax, gap, lead_v, headway, min_gap):
+    """Acceleration of a vehicle off the road's axis (turning, crossing or oncoming): it drives
+    the turn's speed (capped by friction on the arc) or its desired speed, or brakes when told
+    to; and it follows, with IDM, the road user ``gap`` ahead along its path (a queue on the
+    cross road, a car stopped beyond the turn; ``gap`` inf: none) as a driver who sees it."""
     if mode == 1:
         acc = -brake if v > brake_to else 0.0
     else:
@@ -392,6 +393,11 @@ def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, 
         else:
             acc = max_accel * (1.0 - (v / target) ** delta)
         acc = max(acc, -max_decel)
+        if gap < math.inf:
+            want = turn_v if mode == 4 else desired
+            follow = _idm(v, max(want, 0.1), gap, v - lead_v, headway, min_gap, max_accel,
+                          comfort, delta)
+            acc = min(acc, max(follow, -max_decel))
     return min(max(acc, -amax), amax)
 
 
@@ -538,20 +544,12 @@ def run_batch(
                     a[i] = 0.0
                     continue
                 if own_path[i]:
-                    acc = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
-                                          turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
-                                          max_accel[r, i], delta[r, i], max_decel[r, i], amax)
-                    # follow whatever is ahead along its own heading (a queue on the cross
-                    # road, a car stopped beyond the turn), with IDM, as a driver who sees it
                     gap, lead_v = _path_leader(i, x, y, h, v, ln, wd,
                                                min(visibility[r], night_cap[r]))
-                    if gap < math.inf and mode[i] != 1:
-                        v_want = turn_v[i] if mode[i] == 4 else desired[r, i]
-                        follow = _idm(v[i], max(v_want, 0.1), gap, v[i] - lead_v, headway[r, i],
-                                      min_gap[r, i], max_accel[r, i], comfort[r, i],
-                                      delta[r, i])
-                        acc = min(acc, max(follow, -max_decel[r, i]))
-                    a[i] = min(max(acc, -amax), amax)
+                    a[i] = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
+                                           turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
+                                           max_accel[r, i], delta[r, i], max_decel[r, i], amax,
+                                           gap, lead_v, headway[r, i], min_gap[r, i])
                     continue
                 # perceive the nearest thing ahead in the lane band
                 vis = visibility[r]

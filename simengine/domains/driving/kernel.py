@@ -401,6 +401,20 @@ def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, 
     return min(max(acc, -amax), amax)
 
 
+@numba.njit(cache=True)
+def _lo(a, b):
+    """``min(a, b)`` exactly as Numba's builtin computes it (``b if b < a else a``, so NaN
+    handling is the same), as a plain function: the builtin is an overloaded template whose
+    resolution, repeated at each of ``run_batch``'s call sites, cost seconds of compile."""
+    return b if b < a else a
+
+
+@numba.njit(cache=True)
+def _hi(a, b):
+    """``max(a, b)`` exactly as Numba's builtin computes it (``b if b > a else a``)."""
+    return b if b > a else a
+
+
 @numba.njit(cache=True, error_model="numpy")
 def run_batch(
     kind, x0, y0, h0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
@@ -533,8 +547,8 @@ def run_batch(
             max_hx = 0.0
             max_radius = 0.0
             for k in range(A):
-                max_hx = max(max_hx, hx[k])
-                max_radius = max(max_radius, radius[k])
+                max_hx = _hi(max_hx, hx[k])
+                max_radius = _hi(max_radius, radius[k])
             for i in range(A):
                 if stopped[i]:
                     a[i] = 0.0
@@ -545,7 +559,7 @@ def run_batch(
                     continue
                 if own_path[i]:
                     gap, lead_v = _path_leader(i, x, y, h, v, ln, wd,
-                                               min(visibility[r], night_cap[r]))
+                                               _lo(visibility[r], night_cap[r]))
                     a[i] = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
                                            turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
                                            max_accel[r, i], delta[r, i], max_decel[r, i], amax,
@@ -556,7 +570,7 @@ def run_batch(
                 if fog_from.shape[1]:
                     vis = local_visibility_m(x[i], t, vis, fog_from[r], fog_to[r],
                                              fog_start[r], fog_end[r], fog_vis[r])
-                sight = min(vis, night_cap[r])
+                sight = _lo(vis, night_cap[r])
                 gap = math.inf
                 lead_v = 0.0
                 lead_a = 0.0
@@ -569,7 +583,7 @@ def run_batch(
                     j = order[k]
                     if j == i:
                         continue
-                    if (x[j] - x[i]) - hx[i] - max_hx > min(gap, sight):
+                    if (x[j] - x[i]) - hx[i] - max_hx > _lo(gap, sight):
                         break
                     # a road user crossing towards the lane is a hazard before it enters it
                     margin = ANTICIPATION_M if mode[j] == 3 else 0.0
@@ -611,7 +625,7 @@ def run_batch(
                         if la_d < 0.0 and lv_d + la_d * lag < 0.0:
                             lag = lv_d / -la_d
                         gap_d += lv_d * lag + 0.5 * la_d * lag * lag - (x[i] - hist_x[i, old])
-                        lv_d = max(lv_d + la_d * lag, 0.0)
+                        lv_d = _hi(lv_d + la_d * lag, 0.0)
                 else:
                     gap_d, lv_d, la_d = gap, lead_v, lead_a
                 command = _idm(v[i], desired[r, i], gap_d, v[i] - lv_d, headway[r, i],
@@ -622,9 +636,9 @@ def run_batch(
                     # (Gipps 1981 safe-speed constraint, as an emergency override of IDM)
                     room = gap_d + lv_d * lv_d / (-2.0 * la_d) - min_gap[r, i]
                     need = v[i] * v[i] / (2.0 * room) if room > 0.0 else math.inf
-                    if need > min(comfort[r, i], 0.5 * amax):
-                        command = min(command, -need)
-                acc = max(command, -max_decel[r, i])
+                    if need > _lo(comfort[r, i], 0.5 * amax):
+                        command = _lo(command, -need)
+                acc = _hi(command, -max_decel[r, i])
                 if mode[i] == 1:
                     acc = -mode_p1[i]
                     if v[i] <= mode_p2[i]:
@@ -639,16 +653,16 @@ def run_batch(
                         and (step + i) % mobil_every[i] == 0):
                     _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
                            delta, mobil, lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, t)
-                if aeb[i] and gap <= min(aeb_range[r, i], sight):
+                if aeb[i] and gap <= _lo(aeb_range[r, i], sight):
                     tt = ttc(gap, v[i] - lead_v)
                     if tt <= aeb_ttc[r, i]:
                         aeb_hit = aeb_hit or i == 0
                         mode[i], mode_p1[i], mode_p2[i] = 1, aeb_decel[r, i], 0.0
-                        acc = min(acc, -aeb_decel[r, i])
+                        acc = _lo(acc, -aeb_decel[r, i])
                 if i == 0 and step < ego_accel.shape[1] and not math.isnan(ego_accel[r, step]):
                     # a controller in the loop drives the ego (AEB, if fitted, still intervenes)
-                    acc = ego_accel[r, step] if mode[0] != 1 else min(ego_accel[r, step], acc)
-                a[i] = min(max(acc, -amax), amax)
+                    acc = ego_accel[r, step] if mode[0] != 1 else _lo(ego_accel[r, step], acc)
+                a[i] = _lo(_hi(acc, -amax), amax)
             # -- integrate ----------------------------------------------------------------
             for i in range(A):
                 if stopped[i]:
@@ -658,7 +672,7 @@ def run_batch(
                     h[i] = 0.5 * math.pi * mode_p2[i]
                     v[i] = mode_p1[i]
                     continue
-                v_new = max(v[i] + a[i] * dt, 0.0)
+                v_new = _hi(v[i] + a[i] * dt, 0.0)
                 dist = 0.5 * (v[i] + v_new) * dt
                 if own_path[i]:
                     _drive_own_path(i, dist, x, y, h, turning, turn_cx, turn_cy, turn_r,
@@ -668,12 +682,12 @@ def run_batch(
                 x[i] += dist
                 if lc_on[i]:
                     # progress (kept in lc_t0) slows below LC_FULL_SPEED: no sideways moves at rest
-                    lc_t0[i] = min(lc_t0[i] + dt / lc_dur[i] * min(1.0, v_new / LC_FULL_SPEED),
+                    lc_t0[i] = _lo(lc_t0[i] + dt / lc_dur[i] * _lo(1.0, v_new / LC_FULL_SPEED),
                                    1.0)
                     s_frac = lc_t0[i]
                     shape = 0.5 * (1 - math.cos(math.pi * s_frac))
                     y_new = lc_y0[i] + (lc_y1[i] - lc_y0[i]) * shape
-                    h[i] = math.atan2(y_new - y[i], max(dist, 1e-6))
+                    h[i] = math.atan2(y_new - y[i], _hi(dist, 1e-6))
                     y[i] = y_new
                     if s_frac >= 1.0:
                         lc_on[i] = False
@@ -701,7 +715,7 @@ def run_batch(
                     sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i],
                                              x[j], y[j], h[j], ln[j], wd[j])
                     if i == 0:
-                        min_dist = min(min_dist, sd)
+                        min_dist = _lo(min_dist, sd)
                     if sd < 0.0 and not (stopped[i] and stopped[j]):
                         if i == 0 and not collided:
                             collided = True
@@ -723,7 +737,7 @@ def run_batch(
                                              statics[r, s, 1], 0.0, statics[r, s, 2],
                                              statics[r, s, 3])
                     if i == 0:
-                        min_dist = min(min_dist, sd)
+                        min_dist = _lo(min_dist, sd)
                     if sd < 0.0 and not stopped[i]:
                         if i == 0 and not collided:
                             collided = True
@@ -740,8 +754,8 @@ def run_batch(
                 if not math.isnan(g) and g < math.inf:  # j ahead of the ego
                     dv = v[0] - v[j] * math.cos(h[j])
                     tt = ttc(g, dv)
-                    min_mttc = min(min_mttc, mttc(g, dv, a[0] - a[j] * math.cos(h[j])))
-                    min_thw = min(min_thw, time_headway(g, v[0]))
+                    min_mttc = _lo(min_mttc, mttc(g, dv, a[0] - a[j] * math.cos(h[j])))
+                    min_thw = _lo(min_thw, time_headway(g, v[0]))
                     dr = drac(g, dv)
                     gap_pair = g
                 else:
@@ -754,8 +768,8 @@ def run_batch(
                 if tt < best_ttc:
                     best_ttc = tt
                     best_conflict = conflict_type(h[0], h[j])
-                tt_min_step = min(tt_min_step, tt)
-                max_drac = max(max_drac, dr)
+                tt_min_step = _lo(tt_min_step, tt)
+                max_drac = _hi(max_drac, dr)
                 zi = j if not math.isnan(zone[j, 0]) else (0 if not math.isnan(zone[0, 0]) else -1)
                 if zi >= 0:  # PET through the crossing path of j (or of the ego)
                     for who in range(2):
@@ -777,7 +791,7 @@ def run_batch(
             if tt_min_step > 0 and tt_min_step <= tau:
                 tet += dt
             if not collided:
-                min_ttc = min(min_ttc, tt_min_step)
+                min_ttc = _lo(min_ttc, tt_min_step)
             if record:
                 record_step(r, step, x, y, h, v, a, traj)
         # (flags as floats: a bool that may still be its initial constant would make Numba

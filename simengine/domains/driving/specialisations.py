@@ -62,6 +62,8 @@ KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_EPISODE, "_arc_zone", "i m f7"),
     _spec(_EPISODE, "start_action", "i2 f2 a5 n a2 b a4 b2 a5 m f"),
     _spec(_KERNEL, "_sort_by_x", "a n2"),
+    _spec(_KERNEL, "_hi", "f2"),
+    _spec(_KERNEL, "_lo", "f2"),
     _spec(_KERNEL, "_path_leader", "i a6 f"),
     _spec(_KERNEL, "_idm", "f9"),
     _spec(_KERNEL, "_own_path_accel", "f i f2 t f12"),

@@ -228,9 +228,13 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
     tau = float(spec.labels.tet_tau_s)
     fog = batch.fog
     hist = history_length(reaction, dt)
-    carry = state if state is not None else KernelState()  # plain call: nothing is kept
-    if state is not None and state.labels.shape[0] == 0:
-        state.size(n, A, hist, batch.act_kind.shape[0])
+    if state is None:  # a plain call: from the start, nothing carried or kept
+        carried = (0, False, None, None, None, None)
+    else:
+        if not state.started:
+            state.size(n, A, hist, batch.act_kind.shape[0])
+        carried = (state.step, state.started, state.actor, state.history, state.actions,
+                   state.labels)
     out = run_batch(
         batch.kind, batch.x, batch.y, batch.heading, batch.v, batch.length, batch.width,
         batch.desired_v, batch.headway, batch.min_gap, batch.max_accel, batch.comfort_decel,
@@ -242,9 +246,7 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         fog[3], fog[4], dt, steps, tau, batch.lane_width, batch.lanes, batch.mobil,
         batch.mobil_every, record, traj, pairs,
         np.zeros((n, 0)) if ego_accel is None else np.asarray(ego_accel, dtype=np.float64),
-        hist, carry.step, carry.started,
-        *((carry.actor, carry.history, carry.actions, carry.labels)
-          if state is not None else (None, None, None, None)),
+        hist, *carried,
         full_steps * dt,  # the run's horizon (caps the margins), whatever this call's steps
     )
     if state is not None:

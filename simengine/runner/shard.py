@@ -132,6 +132,15 @@ def simulate_episodes(
     return episodes, params
 
 
+def _encodings(scn: Scenario, stream: str | None) -> dict[str, tuple[str, ...]]:
+    """The random-id and rising columns a domain declares for ``stream`` (how the sink encodes
+    them: :func:`simengine.runner.storage.writer_options`)."""
+    spec = scn.domain.streams.get(stream) if stream is not None else None
+    if spec is None:
+        return {}
+    return {"identifiers": spec.identifiers, "ordered": spec.ordered}
+
+
 def _route(chunk: Chunk, outcomes: list, sinks: Mapping[str, Any], record: frozenset[str]) -> None:
     if chunk.stream == OUTCOMES:
         outcomes.append(chunk.columns)
@@ -211,7 +220,7 @@ def _selective_output(
     if plan.kind == "stream":
         assert plan.stream is not None
         rel = f"{plan.name}/{part}.parquet"
-        writer = storage.table_writer(rel, meta)
+        writer = storage.table_writer(rel, meta, **_encodings(scn, plan.stream))
         sinks = {plan.stream: writer}
         try:
             for chunk in scn.domain.simulate(scn, sub_params, sub_keys, frozenset({plan.stream})):
@@ -254,7 +263,8 @@ def run_shard(job: Job, shard: Shard) -> ShardReceipt:
     files: dict[str, str] = {}
     # streams without only_if are recorded during the main simulation; two outputs may record
     # the same stream (under different names), so each stream feeds a list of writers
-    writers = {p.name: storage.table_writer(f"{p.name}/{shard.part}.parquet", meta)
+    writers = {p.name: storage.table_writer(f"{p.name}/{shard.part}.parquet", meta,
+                                            **_encodings(scn, p.stream))
                for p in wanted if p.kind == "stream" and p.only_if is None}
     sinks: dict[str, _Tee] = {}
     for p in wanted:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from typing import Any
@@ -69,9 +69,11 @@ def to_arrow(columns: Mapping[str, Any], metadata: Mapping[str, str] | None = No
     return table
 
 
-def writer_options(schema) -> dict[str, Any]:
+def writer_options(schema, *, identifiers: Collection[str] = (),
+                   ordered: Collection[str] = ()) -> dict[str, Any]:
     """How every Parquet file of a corpus is encoded (keyword arguments of
-    ``pyarrow.parquet.ParquetWriter``), a function of the schema only.
+    ``pyarrow.parquet.ParquetWriter``), a function of the schema and of the stream's declared
+    ``identifiers`` and ``ordered`` columns only (:class:`simengine.domains.base.StreamSpec`).
 
     zstd throughout. Categorical (dictionary), string and integer columns are dictionary
     encoded; float columns (sensor values, health) are nearly all distinct, so a dictionary
@@ -86,6 +88,10 @@ def writer_options(schema) -> dict[str, Any]:
     only, while columns with few distinct values (merchants, codes, categories) keep their
     dictionary (measured on fraud transactions: encoding 1.13–1.21 s → 0.82–0.85 s per 1.53 M
     rows, same file size). The limit is a constant, so the bytes depend only on the rows.
+    Identifier columns (random ids) are written plain and without statistics: no dictionary
+    attempt, no min/max (fraud transactions: ~5–10 % less encoding time, same size).
+    Ordered integer columns (timestamps) are delta encoded (fraud ``timestamp_s``: 61 → 22 ms
+    and 1.5 → 0.55 MB per 1.5 M rows).
     """
     import pyarrow as pa
 
@@ -94,11 +100,15 @@ def writer_options(schema) -> dict[str, Any]:
 
     dictionary = (pa.types.is_dictionary, pa.types.is_string, pa.types.is_large_string,
                   pa.types.is_integer)
+    delta = {f.name for f in schema if f.name in ordered and pa.types.is_integer(f.type)}
     return {
         "compression": "zstd",
-        "use_dictionary": [f.name for f in schema if any(k(f.type) for k in dictionary)],
-        "column_encoding": {f.name: "BYTE_STREAM_SPLIT" for f in schema if is_float(f.type)},
-        "write_statistics": [f.name for f in schema if not pa.types.is_dictionary(f.type)],
+        "use_dictionary": [f.name for f in schema if any(k(f.type) for k in dictionary)
+                           and f.name not in identifiers and f.name not in delta],
+        "column_encoding": {**{f.name: "BYTE_STREAM_SPLIT" for f in schema if is_float(f.type)},
+                            **{name: "DELTA_BINARY_PACKED" for name in delta}},
+        "write_statistics": [f.name for f in schema if not pa.types.is_dictionary(f.type)
+                             and f.name not in identifiers],
         "dictionary_pagesize_limit": DICTIONARY_PAGE_BYTES,
     }
 
@@ -186,8 +196,12 @@ class Storage:
             self.remove(f)
         return len(stale)
 
-    def table_writer(self, relative: str, metadata: Mapping[str, str]) -> TableWriter:
-        return TableWriter(self, relative, metadata)
+    def table_writer(self, relative: str, metadata: Mapping[str, str], *,
+                     identifiers: Collection[str] = (),
+                     ordered: Collection[str] = ()) -> TableWriter:
+        """A writer of one Parquet file; ``identifiers``: its random-id columns, ``ordered``:
+        its rising integer columns (see :func:`writer_options`)."""
+        return TableWriter(self, relative, metadata, identifiers=identifiers, ordered=ordered)
 
 
 class TableWriter:
@@ -203,8 +217,11 @@ class TableWriter:
 
     IN_FLIGHT = 2
 
-    def __init__(self, storage: Storage, relative: str, metadata: Mapping[str, str]) -> None:
+    def __init__(self, storage: Storage, relative: str, metadata: Mapping[str, str], *,
+                 identifiers: Collection[str] = (), ordered: Collection[str] = ()) -> None:
         self.storage = storage
+        self.identifiers = tuple(identifiers)
+        self.ordered = tuple(ordered)
         self.relative = relative
         self.metadata = dict(metadata)
         self.rows = 0
@@ -240,7 +257,9 @@ class TableWriter:
             self._fh = fs.open(self._tmp, "wb")
             self._sink = _HashingSink(self._fh)
             self._writer = pq.ParquetWriter(self._sink, head.schema,
-                                            **writer_options(head.schema))
+                                            **writer_options(head.schema,
+                                                             identifiers=self.identifiers,
+                                                             ordered=self.ordered))
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         while len(self._queued) >= self.IN_FLIGHT:
             self._queued.popleft().result()

@@ -117,6 +117,23 @@ def test_encodings_follow_the_column_types(tmp_path) -> None:
     assert column["fault"].statistics is None  # its dictionary page lists its values
 
 
+def test_identifier_columns_are_written_plain_without_statistics(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 2**62, size=20_000)
+    writer = storage.table_writer("t.parquet", {}, identifiers=("txn_id",))
+    writer.write({"txn_id": ids, "account": ids % 7, "amount": rng.random(20_000)})
+    writer.close()
+    group = pq.ParquetFile(tmp_path / "t.parquet").metadata.row_group(0)
+    column = {group.column(c).path_in_schema: group.column(c) for c in range(group.num_columns)}
+    assert not column["txn_id"].has_dictionary_page
+    assert column["txn_id"].statistics is None
+    assert column["account"].has_dictionary_page  # an integer column not declared an id
+    assert column["account"].statistics is not None
+    assert column["amount"].statistics is not None
+    np.testing.assert_array_equal(pq.read_table(tmp_path / "t.parquet")["txn_id"], ids)
+
+
 def test_an_error_while_encoding_is_raised_and_leaves_no_file(tmp_path) -> None:
     storage = Storage(str(tmp_path))
     writer = storage.table_writer("t.parquet", {})

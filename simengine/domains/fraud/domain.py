@@ -50,11 +50,14 @@ class FraudDomain(Domain):
     labels_model = FraudLabels
     streams = {
         "transactions": StreamSpec("transactions", "one row per payment with balances, true "
-                                   "and observed labels"),
-        "accounts": StreamSpec("accounts", "one row per account with its role", default=True),
+                                   "and observed labels",
+                                   identifiers=("txn_id", "src_account", "dst_account",
+                                                "card_id"), ordered=("timestamp_s",)),
+        "accounts": StreamSpec("accounts", "one row per account with its role", default=True,
+                               identifiers=("account_id",)),
         "campaigns": StreamSpec("campaigns", "one row per fraud campaign", default=True),
         "alerts": StreamSpec("alerts", "one row per monitoring alert and its review",
-                             default=True),
+                             default=True, identifiers=("alert_id", "txn_id")),
     }
     shard_size = 4
 

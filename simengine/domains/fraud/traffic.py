@@ -27,11 +27,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simengine.domains.fraud.codes import SALARY
 from simengine.domains.fraud.model import FraudWorld
 from simengine.domains.fraud.population import CASH, CATEGORIES, OUTSIDE, PAYROLL, Population
 from simengine.domains.fraud.rhythm import MONTH_DAYS, RhythmSpec, hour_weights
-from simengine.domains.fraud.traffic_kernel import U_SLOTS, alias_table, fill_rows
+from simengine.domains.fraud.traffic_kernel import (
+    U_SLOTS,
+    alias_table,
+    fill_rows,
+    merge_salaries,
+    order_statistic_times,
+)
 
 __all__ = ["DAY_S", "KINDS", "Profiles", "Rows", "expected_rows_per_day", "legit_rows"]
 
@@ -133,14 +138,8 @@ def sorted_times(rng: np.random.Generator, n: int, lo: np.ndarray, hi: np.ndarra
     statistics of uniforms (normalised cumulative exponential spacings) through the CDF."""
     if n == 0:
         return np.zeros(0)
-    spacing = np.cumsum(rng.standard_exponential(n + 1))
-    u = spacing[:n] / spacing[n]
-    cum = np.cumsum(w) / w.sum()
-    k = np.minimum(np.searchsorted(cum, u, side="right"), w.size - 1)
-    before = np.where(k > 0, cum[np.maximum(k - 1, 0)], 0.0)
-    frac = np.clip((u - before) / (w[k] / w.sum()), 0.0, 1.0)
-    t = np.minimum(lo[k] + frac * (hi[k] - lo[k]), np.nextafter(hi[k], -np.inf))
-    return np.maximum.accumulate(t)
+    return order_statistic_times(rng.standard_exponential(n + 1), lo, hi,
+                                 np.nextafter(hi, -np.inf), w, float(w.sum()))
 
 
 def legit_rows(pop: Population, prof: Profiles, t0: float, t1: float,
@@ -198,17 +197,6 @@ def _with_salaries(rows: Rows, pop: Population, t0: float, t1: float) -> Rows:
     k = paid.size
     if k == 0:
         return rows
-    at = np.searchsorted(rows.t_s, t, side="right") + np.arange(k)
-    mine = np.zeros(len(rows) + k, dtype=bool)
-    mine[at] = True
-
-    def merged(a: np.ndarray, b) -> np.ndarray:
-        out = np.empty(mine.size, dtype=a.dtype)
-        out[~mine] = a
-        out[mine] = b
-        return out
-
-    return Rows(merged(rows.t_s, t), merged(rows.src, pop.external(PAYROLL)),
-                merged(rows.dst, paid), merged(rows.cents, pop.income_cents[paid]),
-                merged(rows.channel, SALARY), merged(rows.mcc, 0),
-                merged(rows.new_device, False), merged(rows.card, -1))
+    return Rows(*merge_salaries(rows.t_s, rows.src, rows.dst, rows.cents, rows.channel,
+                                rows.mcc, rows.new_device, rows.card, t,
+                                pop.external(PAYROLL), paid, pop.income_cents[paid]))

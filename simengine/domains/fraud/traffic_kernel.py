@@ -13,9 +13,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, REFUND, TRANSFER
+from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, REFUND, SALARY, TRANSFER
 
-__all__ = ["U_SLOTS", "alias_table", "fill_rows"]
+__all__ = ["U_SLOTS", "alias_table", "fill_rows", "merge_salaries", "order_statistic_times"]
 
 U_SLOTS = 9
 CARD, XFER, CASH_OUT, CASH_IN, REFUND_KIND = range(5)  # kinds, in traffic.KINDS order
@@ -50,6 +50,81 @@ def alias_table(weights):  # pragma: no cover - compiled
             small[ns] = g
             ns += 1
     return prob, alias
+
+
+@nb.njit(cache=True, error_model="numpy")
+def order_statistic_times(e, lo, hi, top, w, w_total):  # pragma: no cover - compiled
+    """``e.size - 1`` sorted times from the density ∝ ``w`` on the segments [lo, hi), from
+    ``e.size`` standard exponentials: the uniforms' order statistics are the normalised
+    cumulative spacings, mapped through the density's piecewise-linear CDF (one forward walk
+    over the segments, as the uniforms are sorted). ``top``: the largest float below each
+    ``hi``; ``w_total``: ``w.sum()`` (as NumPy sums it, so the CDF is bit-identical to
+    ``np.cumsum(w) / w.sum()``)."""
+    n = e.size - 1
+    total = 0.0
+    for i in range(n + 1):
+        total += e[i]
+    m = w.size
+    cum = np.empty(m)
+    c = 0.0
+    for j in range(m):
+        c += w[j]
+        cum[j] = c / w_total
+    t = np.empty(n)
+    s = 0.0
+    k = 0
+    run = -np.inf
+    for i in range(n):
+        s += e[i]
+        u = s / total
+        while k < m - 1 and u >= cum[k]:
+            k += 1
+        before = cum[k - 1] if k > 0 else 0.0
+        frac = (u - before) / (w[k] / w_total)
+        frac = min(max(frac, 0.0), 1.0)
+        ti = min(lo[k] + frac * (hi[k] - lo[k]), top[k])
+        run = max(run, ti)
+        t[i] = run
+    return t
+
+
+@nb.njit(cache=True)
+def merge_salaries(t, src, dst, cents, channel, mcc, new_device, card, pay_t, payroll,
+                   paid, income):  # pragma: no cover - compiled
+    """The rows with the salaries (at sorted times ``pay_t``, from account ``payroll`` to
+    ``paid`` of ``income`` cents) merged in time order, a salary after rows at its time."""
+    n, k = t.size, pay_t.size
+    o_t = np.empty(n + k)
+    o_src = np.empty(n + k, np.int64)
+    o_dst = np.empty(n + k, np.int64)
+    o_cents = np.empty(n + k, np.int64)
+    o_channel = np.empty(n + k, np.int8)
+    o_mcc = np.empty(n + k, np.int16)
+    o_dev = np.empty(n + k, np.bool_)
+    o_card = np.empty(n + k, np.int64)
+    i = 0
+    for q in range(n + k):
+        s = q - i
+        if s < k and (i >= n or pay_t[s] < t[i]):
+            o_t[q] = pay_t[s]
+            o_src[q] = payroll
+            o_dst[q] = paid[s]
+            o_cents[q] = income[s]
+            o_channel[q] = SALARY
+            o_mcc[q] = 0
+            o_dev[q] = False
+            o_card[q] = -1
+        else:
+            o_t[q] = t[i]
+            o_src[q] = src[i]
+            o_dst[q] = dst[i]
+            o_cents[q] = cents[i]
+            o_channel[q] = channel[i]
+            o_mcc[q] = mcc[i]
+            o_dev[q] = new_device[i]
+            o_card[q] = card[i]
+            i += 1
+    return o_t, o_src, o_dst, o_cents, o_channel, o_mcc, o_dev, o_card
 
 
 @nb.njit(inline="always")

@@ -1,0 +1,36 @@
+"""The fraud corpus on disk: random-id columns are written plain and without statistics, the
+timestamps delta encoded."""
+
+from __future__ import annotations
+
+import pyarrow.parquet as pq
+
+from simengine import api
+from tests.domains.fraud.helpers import SMALL, scenario
+
+SHORT = (SMALL.replace("duration_s: 1728000           # 20 days", "duration_s: 259200")
+         .replace("count: 3000,", "count: 800,")) + "outputs: [transactions, accounts, alerts]\n"
+
+
+def test_random_ids_have_no_dictionary_or_statistics_and_the_rest_keep_theirs(tmp_path) -> None:
+    api.run(scenario(SHORT), out=tmp_path, runs=1, seed=3, workers=1)
+    declared = {"transactions": ("txn_id", "src_account", "dst_account", "card_id"),
+                "accounts": ("account_id",), "alerts": ("alert_id", "txn_id")}
+    for table, ids in declared.items():
+        meta = pq.ParquetFile(tmp_path / table / "part-00000.parquet").metadata
+        assert meta.num_rows > 0, table
+        group = meta.row_group(0)
+        column = {group.column(c).path_in_schema: group.column(c)
+                  for c in range(group.num_columns)}
+        for name in ids:
+            assert not column[name].has_dictionary_page, (table, name)
+            assert column[name].statistics is None, (table, name)
+        assert column["run"].statistics is not None, table
+    tx = pq.ParquetFile(tmp_path / "transactions" / "part-00000.parquet").metadata.row_group(0)
+    names = [tx.column(c).path_in_schema for c in range(tx.num_columns)]
+    stats = tx.column(names.index("amount")).statistics
+    assert stats is not None and stats.min > 0
+    ts = tx.column(names.index("timestamp_s"))
+    assert ts.statistics is not None and "DELTA_BINARY_PACKED" in ts.encodings
+    assert not ts.has_dictionary_page
+    assert tx.column(names.index("mcc")).has_dictionary_page

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numba as nb
 import numpy as np
 
 from simengine.domains.fraud.codes import CHANNELS, PHASES, ROLES, RULES, TYPOLOGIES
@@ -50,6 +51,42 @@ def _money(cents: np.ndarray, external: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+@nb.njit(cache=True)
+def _row_columns(t_s, src, dst, card, cents, src_before, src_after, dst_before, dst_after,
+                 internal, account_id, card_id):  # pragma: no cover - compiled
+    """The per-row columns of ``transactions`` in one pass: whole-second timestamps, the
+    accounts' and cards' random ids, and money in currency units (NaN for the balances of
+    external counterparties, which are not tracked)."""
+    n = t_s.size
+    ts = np.empty(n, np.int64)
+    sid = np.empty(n, np.int64)
+    did = np.empty(n, np.int64)
+    cid = np.empty(n, np.int64)
+    amount = np.empty(n)
+    sb = np.empty(n)
+    sa = np.empty(n)
+    db = np.empty(n)
+    da = np.empty(n)
+    for i in range(n):
+        ts[i] = np.int64(np.floor(t_s[i]))
+        s, d = src[i], dst[i]
+        sid[i] = account_id[s]
+        did[i] = account_id[d]
+        cid[i] = card_id[card[i]] if card[i] >= 0 else -1
+        amount[i] = cents[i] / 100.0
+        if s >= internal:
+            sb[i] = sa[i] = np.nan
+        else:
+            sb[i] = src_before[i] / 100.0
+            sa[i] = src_after[i] / 100.0
+        if d >= internal:
+            db[i] = da[i] = np.nan
+        else:
+            db[i] = dst_before[i] / 100.0
+            da[i] = dst_after[i] / 100.0
+    return ts, sid, did, cid, amount, sb, sa, db, da
+
+
 def transaction_table(run: int, p: Posted, pop: Population, events: Events,
                       campaign_id: np.ndarray, observed_s: np.ndarray,
                       fp_ids: np.ndarray, fp_time_s: np.ndarray) -> dict[str, np.ndarray]:
@@ -72,23 +109,25 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
         pos = np.minimum(np.searchsorted(fp_ids, p.txn_id), fp_ids.size - 1)
         fp = np.flatnonzero(~fraud & (fp_ids[pos] == p.txn_id))
         observed[fp] = fp_time_s[pos[fp]]
-    src_ext, dst_ext = p.src >= pop.internal, p.dst >= pop.internal
+    ts, sid, did, cid, amount, sb, sa, db, da = _row_columns(
+        p.t_s, p.src, p.dst, p.card, p.cents, p.src_before, p.src_after, p.dst_before,
+        p.dst_after, pop.internal, pop.account_id, pop.card_id)
     return {
         "run": np.full(n, run, dtype=np.int64),
         "txn_id": p.txn_id,
-        "timestamp_s": np.floor(p.t_s).astype(np.int64),
-        "src_account": pop.account_id[p.src],
-        "dst_account": pop.account_id[p.dst],
-        "card_id": np.where(p.card >= 0, pop.card_id[np.maximum(p.card, 0)], -1),
-        "amount": _money(p.cents),
+        "timestamp_s": ts,
+        "src_account": sid,
+        "dst_account": did,
+        "card_id": cid,
+        "amount": amount,
         "channel": category(CHANNELS, p.channel),
         "mcc": p.mcc,
         "approved": p.approved,
         "new_device": p.new_device,
-        "src_balance_before": _money(p.src_before, src_ext),
-        "src_balance_after": _money(p.src_after, src_ext),
-        "dst_balance_before": _money(p.dst_before, dst_ext),
-        "dst_balance_after": _money(p.dst_after, dst_ext),
+        "src_balance_before": sb,
+        "src_balance_after": sa,
+        "dst_balance_before": db,
+        "dst_balance_after": da,
         "is_fraud": fraud,
         "typology": category(TYPOLOGIES, label(events.typology[k], 0, np.int8)),
         "campaign_id": label(campaign_id[events.campaign[k]], -1, np.int64),

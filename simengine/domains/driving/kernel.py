@@ -219,21 +219,38 @@ def _idm(v, v0, gap, dv, headway, s0, a_max, b, delta):
 
 
 @numba.njit(cache=True)
-def _neighbours(i, y_lane, x, y, hx, hy):
+def _neighbours(i, y_lane, x, y, hx, hy, order, rank, max_hx):
     """Leader and follower of actor i if it were at lateral position ``y_lane``:
-    (leader, gap to it, follower, gap from it); index -1 and gap inf when there is none."""
+    (leader, gap to it, follower, gap from it); index -1 and gap inf when there is none.
+    Leaders are the others with ``x >= x[i]``, followers those behind; each side is scanned in
+    x order (``order``/``rank`` from :func:`_sort_by_x`) outwards from i, only as far as a
+    nearer one is possible (``max_hx``: the largest half length); equal gaps go to the lower
+    index, as in a scan over every actor by index."""
     lead, lead_gap, fol, fol_gap = -1, math.inf, -1, math.inf
-    for j in range(x.shape[0]):
-        if j == i or abs(y[j] - y_lane) >= hy[i] + hy[j]:
+    A = x.shape[0]
+    first = rank[i]  # the first position in x order with x == x[i]
+    while first > 0 and x[order[first - 1]] == x[i]:
+        first -= 1
+    for k in range(first, A):
+        j = order[k]
+        if j == i:
             continue
-        if x[j] >= x[i]:
-            g = x[j] - x[i] - hx[i] - hx[j]
-            if g < lead_gap:
-                lead, lead_gap = j, g
-        else:
-            g = x[i] - x[j] - hx[i] - hx[j]
-            if g < fol_gap:
-                fol, fol_gap = j, g
+        if (x[j] - x[i]) - hx[i] - max_hx > lead_gap:
+            break
+        if abs(y[j] - y_lane) >= hy[i] + hy[j]:
+            continue
+        g = x[j] - x[i] - hx[i] - hx[j]
+        if g < lead_gap or (g == lead_gap and j < lead):
+            lead, lead_gap = j, g
+    for k in range(first - 1, -1, -1):
+        j = order[k]
+        if (x[i] - x[j]) - hx[i] - max_hx > fol_gap:
+            break
+        if abs(y[j] - y_lane) >= hy[i] + hy[j]:
+            continue
+        g = x[i] - x[j] - hx[i] - hx[j]
+        if g < fol_gap or (g == fol_gap and j < fol):
+            fol, fol_gap = j, g
     return lead, lead_gap, fol, fol_gap
 
 
@@ -274,13 +291,14 @@ def _accel(k, leader, gap, r, v, desired, headway, min_gap, max_accel, comfort, 
 
 @numba.njit(cache=True)
 def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort, delta, mobil,
-           lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, t):
+           lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, order, rank, max_hx):
     """MOBIL (Kesting, Treiber & Helbing 2007): change lane if the own gain plus the politeness-
     weighted gain of the old and new followers exceeds the threshold, and the new follower need
     not brake harder than b_safe."""
     lane = int(math.floor(y[i] / lane_width)) + 1
     y_cur = (lane - 0.5) * lane_width
-    lead, lead_gap, old_f, old_f_gap = _neighbours(i, y_cur, x, y, hx, hy)
+    lead, lead_gap, old_f, old_f_gap = _neighbours(i, y_cur, x, y, hx, hy, order, rank,
+                                                   max_hx)
     a_cur = _accel(i, lead, lead_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
     a_o_old = 0.0
     a_o_new = 0.0
@@ -297,7 +315,7 @@ def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
         if tl < 1 or tl > lanes:
             continue
         y_t = (tl - 0.5) * lane_width
-        nl, nl_gap, nf, nf_gap = _neighbours(i, y_t, x, y, hx, hy)
+        nl, nl_gap, nf, nf_gap = _neighbours(i, y_t, x, y, hx, hy, order, rank, max_hx)
         if nl_gap < 0 or nf_gap < 0:
             continue
         a_new = _accel(i, nl, nl_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
@@ -415,6 +433,21 @@ def _hi(a, b):
     return b if b > a else a
 
 
+@numba.njit(cache=True)
+def _cos0(h):
+    """``math.cos(h)``, without the call for a heading along the road (cos 0 is exactly 1)."""
+    return 1.0 if h == 0.0 else math.cos(h)
+
+
+@numba.njit(cache=True)
+def _apart(dx, dy, bound):
+    """True if ``hypot(dx, dy) >= bound`` for certain (squares, with a margin for rounding:
+    a False near the boundary only costs an exact test the caller would have skipped)."""
+    if bound <= 0.0:
+        return True
+    return dx * dx + dy * dy > bound * bound * (1.0 + 1e-9)
+
+
 @numba.njit(cache=True, error_model="numpy")
 def run_batch(
     kind, x0, y0, h0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
@@ -441,6 +474,8 @@ def run_batch(
     hy = np.empty(A)
     rank = np.empty(A, dtype=np.int64)
     order = np.empty(A, dtype=np.int64)
+    lag_steps = np.empty(A, dtype=np.int64)
+    mobil_phase = np.empty(A, dtype=np.int64)
     hist_gap = np.empty((A, H))
     hist_lv = np.empty((A, H))
     hist_la = np.empty((A, H))
@@ -494,6 +529,9 @@ def run_batch(
             (collided, partner, impact, t_coll, min_dist, min_ttc, min_mttc, min_thw, max_drac,
              tet, aeb_hit, best_conflict, best_ttc) = open_labels(run_state, r)
         amax = mu[r] * G
+        for i in range(A):  # each driver's reaction time in whole steps; MOBIL's turn
+            lag_steps[i] = int(round(reaction[r, i] / dt))
+            mobil_phase[i] = (first_step + i) % mobil_every[i]  # 0: decide at this step
         for step in range(first_step, steps):
             t = step * dt
             _extents(h, ln, wd, hx, hy)
@@ -543,6 +581,7 @@ def run_batch(
                                  own_path, turn_cx, turn_cy, turn_r, turn_h0, turn_v, zone,
                                  lanes * lane_width)
             # -- accelerations ------------------------------------------------------------
+            slot = step % H  # this step's place in the drivers' perception history
             _sort_by_x(x, order, rank)
             max_hx = 0.0
             max_radius = 0.0
@@ -599,8 +638,9 @@ def run_batch(
                             break
                     if seen:
                         gap = g
-                        lead_v = v[j] * math.cos(h[j])
-                        lead_a = a[j] * math.cos(h[j])
+                        cj = _cos0(h[j])
+                        lead_v = v[j] * cj
+                        lead_a = a[j] * cj
                 for s in range(S):
                     if abs(statics[r, s, 1] - y[i]) < 0.5 * (wd[i] + statics[r, s, 3]):
                         g = statics[r, s, 0] - x[i] - 0.5 * (ln[i] + statics[r, s, 2])
@@ -611,14 +651,15 @@ def run_batch(
                 # reaction time: the driver acts on what it perceived ``reaction`` ago, with the
                 # leader extrapolated from its then-speed and -acceleration (brake lights,
                 # looming; cf. Treiber, Kesting & Helbing 2006, HDM) until it would stop
-                slot = step % H
                 hist_gap[i, slot] = gap
                 hist_lv[i, slot] = lead_v
                 hist_la[i, slot] = lead_a
                 hist_x[i, slot] = x[i]
-                d = int(round(reaction[r, i] / dt))
+                d = lag_steps[i]
                 if step >= d:
-                    old = (step - d) % H
+                    old = slot - d  # (step - d) % H: d < H, so one wrap at most
+                    if old < 0:
+                        old += H
                     gap_d, lv_d, la_d = hist_gap[i, old], hist_lv[i, old], hist_la[i, old]
                     if gap_d < math.inf:
                         lag = d * dt  # (not ``tau``: that is the TET threshold)
@@ -650,9 +691,10 @@ def run_batch(
                     if v[i] >= mode_p2[i]:
                         mode[i] = 0
                 if (mobil[i, 0] > 0 and mode[i] == 0 and not lc_on[i]
-                        and (step + i) % mobil_every[i] == 0):
+                        and mobil_phase[i] == 0):
                     _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
-                           delta, mobil, lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, t)
+                           delta, mobil, lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
+                           order, rank, max_hx)
                 if aeb[i] and gap <= _lo(aeb_range[r, i], sight):
                     tt = ttc(gap, v[i] - lead_v)
                     if tt <= aeb_ttc[r, i]:
@@ -663,6 +705,8 @@ def run_batch(
                     # a controller in the loop drives the ego (AEB, if fitted, still intervenes)
                     acc = ego_accel[r, step] if mode[0] != 1 else _lo(ego_accel[r, step], acc)
                 a[i] = _lo(_hi(acc, -amax), amax)
+            for i in range(A):  # (step + i) % mobil_every[i], without a division per step
+                mobil_phase[i] = 0 if mobil_phase[i] + 1 == mobil_every[i] else mobil_phase[i] + 1
             # -- integrate ----------------------------------------------------------------
             for i in range(A):
                 if stopped[i]:
@@ -710,7 +754,7 @@ def run_batch(
                     # bounding circles give a lower bound on the distance: the exact oriented-box
                     # distance is computed only when it can matter (a new minimum, or a contact)
                     bound = (min_dist if i == 0 else 0.0) + radius[i] + radius[j]
-                    if abs(x[j] - x[i]) >= bound or math.hypot(x[j] - x[i], y[j] - y[i]) >= bound:
+                    if abs(x[j] - x[i]) >= bound or _apart(x[j] - x[i], y[j] - y[i], bound):
                         continue
                     sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i],
                                              x[j], y[j], h[j], ln[j], wd[j])
@@ -752,16 +796,19 @@ def run_batch(
                 tt = math.inf
                 dr = 0.0
                 if not math.isnan(g) and g < math.inf:  # j ahead of the ego
-                    dv = v[0] - v[j] * math.cos(h[j])
+                    cj = _cos0(h[j])
+                    dv = v[0] - v[j] * cj
                     tt = ttc(g, dv)
-                    min_mttc = _lo(min_mttc, mttc(g, dv, a[0] - a[j] * math.cos(h[j])))
+                    da = a[0] - a[j] * cj
+                    if dv > 0.0 or da > 0.0 or g <= 0.0:  # else never closing: MTTC is inf
+                        min_mttc = _lo(min_mttc, mttc(g, dv, da))
                     min_thw = _lo(min_thw, time_headway(g, v[0]))
                     dr = drac(g, dv)
                     gap_pair = g
                 else:
                     gb = _ahead_gap(j, ego, x, y, hx, hy, 0.0)  # ego ahead of j
                     if not math.isnan(gb) and gb < math.inf:
-                        dv = v[j] * math.cos(h[j]) - v[0]
+                        dv = v[j] * _cos0(h[j]) - v[0]
                         tt = ttc(gb, dv)
                         dr = drac(gb, dv)
                         gap_pair = gb

@@ -36,7 +36,8 @@ def _spec(module: str, function: str, args: str) -> Specialisation:
     types = []
     for token in args.split():
         types += [_TYPES[token[0]]] * int(token[1:] or 1)
-    return Specialisation(module, function, f"({', '.join(types)})")
+    trailing = "," if len(types) == 1 else ""  # "(float64,)": a tuple of one type
+    return Specialisation(module, function, f"({', '.join(types)}{trailing})")
 
 
 KERNELS: tuple[Specialisation, ...] = (
@@ -69,10 +70,12 @@ KERNEL_HELPERS: tuple[Specialisation, ...] = (
     _spec(_KERNEL, "_own_path_accel", "f i f2 t f12"),
     _spec(_WEATHER, "local_visibility_m", "f3 a5"),
     _spec(_GEOMETRY, "segment_hits_box", "f9"),
-    _spec(_KERNEL, "_neighbours", "i f a4"),
+    _spec(_KERNEL, "_cos0", "f"),
+    _spec(_KERNEL, "_neighbours", "i f a4 n2 f"),
     _spec(_KERNEL, "_accel", "i2 f i a m6"),
-    _spec(_KERNEL, "_mobil", "i2 a5 m7 i f b a4 f"),
+    _spec(_KERNEL, "_mobil", "i2 a5 m7 i f b a4 n2 f"),
     _spec(_KERNEL, "_drive_own_path", "i f a3 b a4"),
+    _spec(_KERNEL, "_apart", "f3"),
     _spec(_METRICS, "mttc", "f3"),
     _spec(_METRICS, "time_headway", "f2"),
     _spec(_METRICS, "drac", "f2"),

@@ -98,17 +98,17 @@ def road_codes(values: Any) -> np.ndarray:
             raise ValueError(f"road codes must lie in 0..{len(ROAD_STATES) - 1}; "
                              f"found {int(arr.min())}..{int(arr.max())}")
         return arr.astype(np.int8)
-    out = np.empty(arr.shape, dtype=np.int8)
     lookup = {name: i for i, name in enumerate(ROAD_STATES)}
-    flat_in = arr.reshape(-1)
-    flat_out = out.reshape(-1)
-    for j, value in enumerate(flat_in):
-        code = lookup.get(value if isinstance(value, str) else str(value))
+    # each distinct value is looked up once (a column of n runs holds a handful of names)
+    uniques, inverse = np.unique(arr.reshape(-1).astype(str), return_inverse=True)
+    codes = np.empty(len(uniques), dtype=np.int8)
+    for k, value in enumerate(uniques.tolist()):
+        code = lookup.get(value)
         if code is None:
             raise ValueError(f"unknown road state {value!r}; expected one of "
                              f"{', '.join(ROAD_STATES)}")
-        flat_out[j] = code
-    return out
+        codes[k] = code
+    return codes[inverse].reshape(arr.shape)
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:

@@ -34,8 +34,8 @@ from simengine.domains.fraud.traffic_kernel import (
     U_SLOTS,
     alias_table,
     fill_rows,
-    merge_salaries,
     order_statistic_times,
+    place_salaries,
 )
 
 __all__ = ["DAY_S", "KINDS", "Profiles", "Rows", "expected_rows_per_day", "legit_rows"]
@@ -151,19 +151,21 @@ def legit_rows(pop: Population, prof: Profiles, t0: float, t1: float,
     t = sorted_times(rng, n, lo, hi, w)
     u = rng.random((n, U_SLOTS))
     z = rng.standard_normal(n)
-    src, dst, card = (np.empty(n, np.int64) for _ in range(3))
-    cents = np.empty(n, np.int64)
-    channel = np.empty(n, np.int8)
-    mcc = np.empty(n, np.int16)
-    new_device = np.empty(n, np.bool_)
+    pay_t, paid = _salaries(pop, t0, t1)
+    m = n + pay_t.size
+    rows = Rows(np.empty(m), np.empty(m, np.int64), np.empty(m, np.int64), np.empty(m, np.int64),
+                np.empty(m, np.int8), np.empty(m, np.int16), np.empty(m, np.bool_),
+                np.empty(m, np.int64))
+    at = place_salaries(t, pay_t, pop.external(PAYROLL), paid, pop.income_cents[paid],
+                        rows.t_s, rows.src, rows.dst, rows.cents, rows.channel, rows.mcc,
+                        rows.new_device, rows.card)
     fill_rows(t, u, z, prof.alias_p, prof.alias_i, pop.segment, pop.region, pop.card_start,
               pop.card_count, prof.cum_kind, prof.online, prof.scale, prof.drift_at,
               prof.drift_online, prof.drift_scale, _CUM_ON, _CUM_OFF, _CUM_ALL, _AFFINITY,
               _MCC, _MEDIAN, pop.key_start, pop.key_count, pop.any_start, pop.any_count,
               pop.by_key, prof.local_share, prof.device_p, pop.external(CASH),
-              pop.external(OUTSIDE), src, dst, cents, channel, mcc, new_device, card)
-    rows = _with_salaries(Rows(t, src, dst, cents, channel, mcc, new_device, card),
-                          pop, t0, t1)
+              pop.external(OUTSIDE), at, rows.src, rows.dst, rows.cents, rows.channel, rows.mcc,
+              rows.new_device, rows.card)
     return _without_vanished(rows, pop)
 
 
@@ -180,23 +182,17 @@ def _without_vanished(rows: Rows, pop: Population) -> Rows:
     return Rows(*(getattr(rows, f)[keep] for f in Rows.__dataclass_fields__))
 
 
-def _with_salaries(rows: Rows, pop: Population, t0: float, t1: float) -> Rows:
-    """Salaries land between 00:00 and 06:00 of each customer's payday (merged in time
-    order; at equal times after the other rows)."""
+def _salaries(pop: Population, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray]:
+    """The salaries paid in window [t0, t1): (sorted times, customers). Salaries land between
+    00:00 and 06:00 of each customer's payday; they go after other rows at equal times."""
     day = int(t0 // DAY_S)
     pay_lo = day * DAY_S
     lo, hi = max(t0, pay_lo), min(t1, pay_lo + 6 * 3600.0)
     if hi <= lo:
-        return rows
+        return np.zeros(0), np.zeros(0, np.int64)
     paid = np.flatnonzero(pop.payday == day % MONTH_DAYS)
     t = pay_lo + pop.pay_second[paid]
     keep = (t >= lo) & (t < hi)
     paid, t = paid[keep], t[keep]
     order = np.argsort(t, kind="stable")
-    paid, t = paid[order], t[order]
-    k = paid.size
-    if k == 0:
-        return rows
-    return Rows(*merge_salaries(rows.t_s, rows.src, rows.dst, rows.cents, rows.channel,
-                                rows.mcc, rows.new_device, rows.card, t,
-                                pop.external(PAYROLL), paid, pop.income_cents[paid]))
+    return t[order], paid[order]

@@ -15,7 +15,7 @@ import numpy as np
 
 from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, REFUND, SALARY, TRANSFER
 
-__all__ = ["U_SLOTS", "alias_table", "fill_rows", "merge_salaries", "order_statistic_times"]
+__all__ = ["U_SLOTS", "alias_table", "fill_rows", "order_statistic_times", "place_salaries"]
 
 U_SLOTS = 9
 CARD, XFER, CASH_OUT, CASH_IN, REFUND_KIND = range(5)  # kinds, in traffic.KINDS order
@@ -89,19 +89,14 @@ def order_statistic_times(e, lo, hi, top, w, w_total):  # pragma: no cover - com
 
 
 @nb.njit(cache=True)
-def merge_salaries(t, src, dst, cents, channel, mcc, new_device, card, pay_t, payroll,
-                   paid, income):  # pragma: no cover - compiled
-    """The rows with the salaries (at sorted times ``pay_t``, from account ``payroll`` to
-    ``paid`` of ``income`` cents) merged in time order, a salary after rows at its time."""
+def place_salaries(t, pay_t, payroll, paid, income, o_t, o_src, o_dst, o_cents, o_channel,
+                   o_mcc, o_dev, o_card):  # pragma: no cover - compiled
+    """Lay out a window's table: the legitimate rows at sorted times ``t`` and the salaries
+    (at sorted times ``pay_t``, from account ``payroll`` to ``paid`` of ``income`` cents) in
+    time order, a salary after rows at its time. Writes every time and the salary rows into
+    the ``o_*`` columns; returns where each legitimate row goes (for :func:`fill_rows`)."""
     n, k = t.size, pay_t.size
-    o_t = np.empty(n + k)
-    o_src = np.empty(n + k, np.int64)
-    o_dst = np.empty(n + k, np.int64)
-    o_cents = np.empty(n + k, np.int64)
-    o_channel = np.empty(n + k, np.int8)
-    o_mcc = np.empty(n + k, np.int16)
-    o_dev = np.empty(n + k, np.bool_)
-    o_card = np.empty(n + k, np.int64)
+    at = np.empty(n, np.int64)
     i = 0
     for q in range(n + k):
         s = q - i
@@ -116,15 +111,9 @@ def merge_salaries(t, src, dst, cents, channel, mcc, new_device, card, pay_t, pa
             o_card[q] = -1
         else:
             o_t[q] = t[i]
-            o_src[q] = src[i]
-            o_dst[q] = dst[i]
-            o_cents[q] = cents[i]
-            o_channel[q] = channel[i]
-            o_mcc[q] = mcc[i]
-            o_dev[q] = new_device[i]
-            o_card[q] = card[i]
+            at[i] = q
             i += 1
-    return o_t, o_src, o_dst, o_cents, o_channel, o_mcc, o_dev, o_card
+    return at
 
 
 @nb.njit(inline="always")
@@ -152,9 +141,10 @@ def _merchant(cat, on, region, local, u, key_start, key_count, any_start, any_co
 def fill_rows(t, u, z, alias_p, alias_i, segment, region, card_start, card_count, cum_kind,
               online_share, scale, drift_at, drift_online, drift_scale, cum_on, cum_off,
               cum_all, affinity, cat_mcc, cat_median, key_start, key_count, any_start,
-              any_count, by_key, local_share, device_p, cash, outside,
+              any_count, by_key, local_share, device_p, cash, outside, at,
               src, dst, cents, channel, mcc, new_device, card):  # pragma: no cover - compiled
-    """Fill the row columns (``src`` … ``card``) of rows at sorted times ``t``."""
+    """Fill the row columns (``src`` … ``card``) of the rows at sorted times ``t``; row ``i``
+    goes to place ``at[i]`` of the columns (:func:`place_salaries` leaves room for salaries)."""
     c = segment.size
     d = -1
     for i in range(t.size):
@@ -171,10 +161,11 @@ def fill_rows(t, u, z, alias_p, alias_i, segment, region, card_start, card_count
             online_p += drift_online[d]
             sc *= drift_scale[d]
         kind = _pick(cum_kind[s], u[i, 1])
-        src[i] = who
-        mcc[i] = 0
-        card[i] = -1
-        new_device[i] = False
+        o = at[i]
+        src[o] = who
+        mcc[o] = 0
+        card[o] = -1
+        new_device[o] = False
         if kind in (CARD, REFUND_KIND):
             if kind == CARD:
                 on = u[i, 2] < online_p
@@ -188,33 +179,33 @@ def fill_rows(t, u, z, alias_p, alias_i, segment, region, card_start, card_count
             m = _merchant(cat, np.int64(on), region[who], local, u[i, 5], key_start,
                           key_count, any_start, any_count, by_key, c)
             n_cards = card_count[who]
-            card[i] = card_start[who] + min(np.int64(u[i, 6] * n_cards), n_cards - 1)
-            mcc[i] = cat_mcc[cat]
+            card[o] = card_start[who] + min(np.int64(u[i, 6] * n_cards), n_cards - 1)
+            mcc[o] = cat_mcc[cat]
             amount = cat_median[cat] * sc * np.exp(0.7 * z[i])
             if kind == CARD:
-                dst[i] = m
-                channel[i] = ONLINE if on else POS
-                new_device[i] = on and u[i, 7] < device_p
+                dst[o] = m
+                channel[o] = ONLINE if on else POS
+                new_device[o] = on and u[i, 7] < device_p
             else:
-                src[i] = m
-                dst[i] = who
-                channel[i] = REFUND
+                src[o] = m
+                dst[o] = who
+                channel[o] = REFUND
         elif kind == XFER:
             if u[i, 8] < 0.5:
                 other = min(np.int64(u[i, 5] * (c - 1)), c - 2)
-                dst[i] = other + 1 if other >= who else other
+                dst[o] = other + 1 if other >= who else other
             else:
-                dst[i] = outside
-            channel[i] = TRANSFER
+                dst[o] = outside
+            channel[o] = TRANSFER
             amount = 150.0 * sc * np.exp(1.1 * z[i])
-            new_device[i] = u[i, 7] < device_p
+            new_device[o] = u[i, 7] < device_p
         elif kind == CASH_OUT:
-            dst[i] = cash
-            channel[i] = ATM
+            dst[o] = cash
+            channel[o] = ATM
             amount = 20.0 * max(np.rint(80.0 * np.exp(0.6 * z[i]) / 20.0), 1.0)
         else:
-            src[i] = cash
-            dst[i] = who
-            channel[i] = DEPOSIT
+            src[o] = cash
+            dst[o] = who
+            channel[o] = DEPOSIT
             amount = 400.0 * sc * np.exp(0.9 * z[i])
-        cents[i] = max(np.int64(np.rint(amount * 100.0)), 1)
+        cents[o] = max(np.int64(np.rint(amount * 100.0)), 1)

@@ -69,6 +69,10 @@ class StreamSpec:
     """Columns of random identifiers (transaction, account, card ids): the sink writes them
     plain, without a dictionary (nearly every value is distinct) or min/max statistics (a range
     of random ids answers no query); both would cost encoding time for nothing."""
+    keys: tuple[str, ...] = ()
+    """Identifier columns whose every value is a distinct random id (a row's key, such as a
+    transaction id): written like :attr:`identifiers` and uncompressed, since random bytes do
+    not compress (zstd would spend time to save nothing)."""
     ordered: tuple[str, ...] = ()
     """Integer columns that rise through the table (timestamps): the sink writes them with
     Parquet's delta encoding (about a third of the size and of the time of a dictionary)."""

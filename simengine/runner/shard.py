@@ -133,12 +133,12 @@ def simulate_episodes(
 
 
 def _encodings(scn: Scenario, stream: str | None) -> dict[str, tuple[str, ...]]:
-    """The random-id and rising columns a domain declares for ``stream`` (how the sink encodes
-    them: :func:`simengine.runner.storage.writer_options`)."""
+    """The random-id, key and rising columns a domain declares for ``stream`` (how the sink
+    encodes them: :func:`simengine.runner.storage.writer_options`)."""
     spec = scn.domain.streams.get(stream) if stream is not None else None
     if spec is None:
         return {}
-    return {"identifiers": spec.identifiers, "ordered": spec.ordered}
+    return {"identifiers": spec.identifiers, "keys": spec.keys, "ordered": spec.ordered}
 
 
 def _route(chunk: Chunk, outcomes: list, sinks: Mapping[str, Any], record: frozenset[str]) -> None:

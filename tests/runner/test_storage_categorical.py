@@ -132,6 +132,26 @@ def test_identifier_columns_are_written_plain_without_statistics(tmp_path) -> No
     assert column["account"].statistics is not None
     assert column["amount"].statistics is not None
     np.testing.assert_array_equal(pq.read_table(tmp_path / "t.parquet")["txn_id"], ids)
+    assert {c.compression for c in column.values()} == {"ZSTD"}
+
+
+def test_key_columns_are_uncompressed_and_nested_schemas_keep_zstd_everywhere(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    ids = np.random.default_rng(1).integers(1, 2**62, size=5_000)
+    writer = storage.table_writer("k.parquet", {}, keys=("txn_id",))
+    writer.write({"txn_id": ids, "amount": np.arange(5_000) * 0.5})
+    writer.close()
+    group = pq.ParquetFile(tmp_path / "k.parquet").metadata.row_group(0)
+    codec = {group.column(c).path_in_schema: group.column(c).compression
+             for c in range(group.num_columns)}
+    assert codec == {"txn_id": "UNCOMPRESSED", "amount": "ZSTD"}
+    assert group.column(0).statistics is None and not group.column(0).has_dictionary_page
+    # with a nested column the per-column codecs cannot name it: everything stays zstd
+    writer = storage.table_writer("n.parquet", {}, keys=("txn_id",))
+    writer.write({"txn_id": ids, "window": np.ones((5_000, 4))})
+    writer.close()
+    group = pq.ParquetFile(tmp_path / "n.parquet").metadata.row_group(0)
+    assert {group.column(c).compression for c in range(group.num_columns)} == {"ZSTD"}
 
 
 def test_an_error_while_encoding_is_raised_and_leaves_no_file(tmp_path) -> None:

@@ -51,13 +51,14 @@ class FraudDomain(Domain):
     streams = {
         "transactions": StreamSpec("transactions", "one row per payment with balances, true "
                                    "and observed labels",
-                                   identifiers=("txn_id", "src_account", "dst_account",
-                                                "card_id"), ordered=("timestamp_s",)),
+                                   keys=("txn_id",),
+                                   identifiers=("src_account", "dst_account", "card_id"),
+                                   ordered=("timestamp_s",)),
         "accounts": StreamSpec("accounts", "one row per account with its role", default=True,
-                               identifiers=("account_id",)),
+                               keys=("account_id",)),
         "campaigns": StreamSpec("campaigns", "one row per fraud campaign", default=True),
         "alerts": StreamSpec("alerts", "one row per monitoring alert and its review",
-                             default=True, identifiers=("alert_id", "txn_id")),
+                             default=True, keys=("alert_id",), identifiers=("txn_id",)),
     }
     shard_size = 4
 

@@ -1,5 +1,5 @@
-"""The fraud corpus on disk: random-id columns are written plain and without statistics, the
-timestamps delta encoded."""
+"""The fraud corpus on disk: random-id columns are written plain and without statistics, row keys
+uncompressed, the timestamps delta encoded."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def test_random_ids_have_no_dictionary_or_statistics_and_the_rest_keep_theirs(tm
     api.run(scenario(SHORT), out=tmp_path, runs=1, seed=3, workers=1)
     declared = {"transactions": ("txn_id", "src_account", "dst_account", "card_id"),
                 "accounts": ("account_id",), "alerts": ("alert_id", "txn_id")}
+    keys = {"transactions": "txn_id", "accounts": "account_id", "alerts": "alert_id"}
     for table, ids in declared.items():
         meta = pq.ParquetFile(tmp_path / table / "part-00000.parquet").metadata
         assert meta.num_rows > 0, table
@@ -26,6 +27,9 @@ def test_random_ids_have_no_dictionary_or_statistics_and_the_rest_keep_theirs(tm
             assert not column[name].has_dictionary_page, (table, name)
             assert column[name].statistics is None, (table, name)
         assert column["run"].statistics is not None, table
+        # a row's key is random bytes: stored uncompressed; everything else zstd
+        assert column[keys[table]].compression == "UNCOMPRESSED", table
+        assert {c.compression for n, c in column.items() if n != keys[table]} == {"ZSTD"}
     tx = pq.ParquetFile(tmp_path / "transactions" / "part-00000.parquet").metadata.row_group(0)
     names = [tx.column(c).path_in_schema for c in range(tx.num_columns)]
     stats = tx.column(names.index("amount")).statistics

@@ -35,6 +35,7 @@ from simengine.domains.fraud.traffic_kernel import (
     alias_table,
     fill_rows,
     order_statistic_times,
+    pack_payers,
     place_salaries,
 )
 
@@ -86,6 +87,7 @@ class Profiles:
     per_day: float            # expected legitimate rows of an average day (without salaries)
     alias_p: np.ndarray       # (C,) alias table of the customers' rates
     alias_i: np.ndarray       # (C,)
+    payer: np.ndarray         # (C,) segment, region, cards packed (traffic_kernel.pack_payers)
 
     @classmethod
     def of(cls, world: FraudWorld, pop: Population) -> Profiles:
@@ -103,7 +105,7 @@ class Profiles:
                    np.array([d.at_s for d in drift], dtype=np.float64),
                    np.array([d.online_share_delta for d in drift], dtype=np.float64),
                    np.array([d.spend_scale for d in drift], dtype=np.float64), world.rhythm,
-                   per_day, alias_p, alias_i)
+                   per_day, alias_p, alias_i, _payers(pop))
 
     def drift_index(self, t_s: np.ndarray) -> np.ndarray:
         """-1 before the first drift entry, else the index of the one in force."""
@@ -114,6 +116,18 @@ class Profiles:
         """(S, 5) cumulative kind probabilities of each segment."""
         total = np.maximum(self.rate.sum(axis=1, keepdims=True), 1e-300)
         return np.cumsum(self.rate / total, axis=1)
+
+
+def _payers(pop: Population) -> np.ndarray:
+    """Each customer's segment, region and cards in one int64 (:func:`pack_payers`)."""
+    limits = ((pop.segment, 1 << 11, "segments"), (pop.region, 1 << 12, "regions"),
+              (pop.card_count, 1 << 8, "cards per customer"),
+              (pop.card_start, 1 << 32, "cards in the bank"))
+    for values, limit, what in limits:
+        if values.size and (int(values.max()) >= limit or int(values.min()) < 0):
+            raise ValueError(f"fraud traffic supports fewer than {limit} {what}; found "
+                             f"{int(values.max()) + 1}")
+    return pack_payers(pop.segment, pop.region, pop.card_start, pop.card_count)
 
 
 def _mass(rhythm: RhythmSpec, t0: float, t1: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -159,13 +173,12 @@ def legit_rows(pop: Population, prof: Profiles, t0: float, t1: float,
     at = place_salaries(t, pay_t, pop.external(PAYROLL), paid, pop.income_cents[paid],
                         rows.t_s, rows.src, rows.dst, rows.cents, rows.channel, rows.mcc,
                         rows.new_device, rows.card)
-    fill_rows(t, u, z, prof.alias_p, prof.alias_i, pop.segment, pop.region, pop.card_start,
-              pop.card_count, prof.cum_kind, prof.online, prof.scale, prof.drift_at,
-              prof.drift_online, prof.drift_scale, _CUM_ON, _CUM_OFF, _CUM_ALL, _AFFINITY,
-              _MCC, _MEDIAN, pop.key_start, pop.key_count, pop.any_start, pop.any_count,
-              pop.by_key, prof.local_share, prof.device_p, pop.external(CASH),
-              pop.external(OUTSIDE), at, rows.src, rows.dst, rows.cents, rows.channel, rows.mcc,
-              rows.new_device, rows.card)
+    fill_rows(t, u, z, prof.alias_p, prof.alias_i, prof.payer, prof.cum_kind, prof.online,
+              prof.scale, prof.drift_at, prof.drift_online, prof.drift_scale, _CUM_ON,
+              _CUM_OFF, _CUM_ALL, _AFFINITY, _MCC, _MEDIAN, pop.key_start, pop.key_count,
+              pop.any_start, pop.any_count, pop.by_key, prof.local_share, prof.device_p,
+              pop.external(CASH), pop.external(OUTSIDE), at, rows.src, rows.dst, rows.cents,
+              rows.channel, rows.mcc, rows.new_device, rows.card)
     return _without_vanished(rows, pop)
 
 

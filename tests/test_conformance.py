@@ -145,6 +145,29 @@ def test_same_seed_same_tables(domain: str, path: Path | None) -> None:
 
 
 @pytest.mark.parametrize(("domain", "path"), _cases())
+def test_declared_column_encodings_fit_the_streams(domain: str, path: Path | None) -> None:
+    """What a stream declares about its columns (how the sink encodes them) holds for the
+    tables it writes: the columns exist and are integers, keys are distinct, ordered columns
+    never fall within a run."""
+    scn = _load(domain, path)
+    _, streams = _simulate(scn, RunKeys.range(SEED, 0, _runs(scn)))
+    for name, spec in scn.domain.streams.items():
+        table = streams.get(name) or {}
+        if not table:
+            continue
+        for column in (*spec.identifiers, *spec.keys, *spec.ordered):
+            assert column in table, f"{name}.{column} is declared but not written"
+            assert np.asarray(table[column]).dtype.kind in "iu", f"{name}.{column}: not integer"
+        for column in spec.keys:
+            values = np.asarray(table[column])
+            assert np.unique(values).size == values.size, f"{name}.{column}: repeated keys"
+        for column in spec.ordered:
+            runs, values = np.asarray(table["run"]), np.asarray(table[column])
+            for run in np.unique(runs):
+                assert np.all(np.diff(values[runs == run]) >= 0), f"{name}.{column} falls"
+
+
+@pytest.mark.parametrize(("domain", "path"), _cases())
 def test_other_seed_other_values(domain: str, path: Path | None) -> None:
     scn = _load(domain, path)
     a, _ = _simulate(scn, RunKeys.range(SEED, 0, _runs(scn)), streams=False)

@@ -534,7 +534,9 @@ def run_batch(
             mobil_phase[i] = (first_step + i) % mobil_every[i]  # 0: decide at this step
         for step in range(first_step, steps):
             t = step * dt
-            _extents(h, ln, wd, hx, hy)
+            if step == first_step:  # later steps keep the extents and the x order of the step
+                _extents(h, ln, wd, hx, hy)  # before's contacts: nothing moves in between
+                _sort_by_x(x, order, rank)
             # -- triggers -----------------------------------------------------------------
             for q in range(var_kind.shape[0]):
                 vk, ia, ib = var_kind[q], var_a[q], var_b[q]
@@ -582,7 +584,6 @@ def run_batch(
                                  lanes * lane_width)
             # -- accelerations ------------------------------------------------------------
             slot = step % H  # this step's place in the drivers' perception history
-            _sort_by_x(x, order, rank)
             max_hx = 0.0
             max_radius = 0.0
             for k in range(A):

@@ -534,8 +534,8 @@ def run_batch(
             mobil_phase[i] = (first_step + i) % mobil_every[i]  # 0: decide at this step
         for step in range(first_step, steps):
             t = step * dt
-            if step == first_step:  # later steps keep the extents and the x order of the step
-                _extents(h, ln, wd, hx, hy)  # before's contacts: nothing moves in between
+            if step == first_step:  # later steps reuse the extents and x order computed after
+                _extents(h, ln, wd, hx, hy)  # the previous step moved (nothing moves between)
                 _sort_by_x(x, order, rank)
             # -- triggers -----------------------------------------------------------------
             for q in range(var_kind.shape[0]):

@@ -467,6 +467,7 @@ def run_batch(
     h = np.empty(A)
     v = np.empty(A)
     a = np.empty(A)
+    a_seen = np.empty(A)  # the accelerations at the start of this step's decisions
     ln = np.empty(A)
     wd = np.empty(A)
     radius = np.empty(A)
@@ -589,6 +590,9 @@ def run_batch(
             for k in range(A):
                 max_hx = _hi(max_hx, hx[k])
                 max_radius = _hi(max_radius, radius[k])
+                # drivers see what the others did over the last step (brake lights), whether
+                # they decide before or after them in this loop: no dependence on actor order
+                a_seen[k] = a[k]
             for i in range(A):
                 if stopped[i]:
                     a[i] = 0.0
@@ -641,7 +645,7 @@ def run_batch(
                         gap = g
                         cj = _cos0(h[j])
                         lead_v = v[j] * cj
-                        lead_a = a[j] * cj
+                        lead_a = a_seen[j] * cj
                 for s in range(S):
                     if abs(statics[r, s, 1] - y[i]) < 0.5 * (wd[i] + statics[r, s, 3]):
                         g = statics[r, s, 0] - x[i] - 0.5 * (ln[i] + statics[r, s, 2])

@@ -179,3 +179,39 @@ def test_both_stopped_is_not_a_conflict() -> None:
     out = chunks[OUTCOMES]
     assert out["min_ttc_s"][0] == 30.0  # capped at the horizon: TTC is infinite, not 0
     assert out["near_miss"][0] == "none" and not out["collision"][0]
+
+
+ORDER = """
+schema_version: 1
+name: order
+domain: driving
+duration_s: 12
+step_hz: 20
+world:
+  road: {lanes: 1}
+  actors:
+    ego: {type: car, lane: 1, x_m: 0, speed_mps: 25, driver: {reaction_s: 0.5}}
+ACTORS
+  actions:
+    - when: {time_s: 2}
+      do: {brake: {actor: front, decel_mps2: 7, to_speed_mps: 0}}
+"""
+MID = "    mid: {type: car, lane: 1, x_m: 40, speed_mps: 25, driver: {reaction_s: 0.7}}"
+FRONT = "    front: {type: car, lane: 1, x_m: 75, speed_mps: 25}"
+
+
+def test_a_driver_sees_the_same_whether_declared_before_or_after_its_leader() -> None:
+    # each driver perceives the others' accelerations (brake lights) as of the step's start, so
+    # the order actors are listed in does not change what anyone does
+    runs = {}
+    for label, actors in (("mid first", [MID, FRONT]), ("front first", [FRONT, MID])):
+        _, chunks = _simulate(ORDER.replace("ACTORS", "\n".join(actors)))
+        traj = chunks["trajectories"]
+        runs[label] = {name: (traj["x_m"][traj["actor"] == name],
+                              traj["speed_mps"][traj["actor"] == name])
+                       for name in ("ego", "mid", "front")}
+    for name in ("ego", "mid", "front"):
+        for got, want in zip(runs["front first"][name], runs["mid first"][name], strict=True):
+            np.testing.assert_array_equal(got, want)
+    mid_v = runs["mid first"]["mid"][1]
+    assert mid_v.min() < 10.0, "the braking front car makes mid brake hard"

@@ -52,7 +52,8 @@ class FraudDomain(Domain):
         "transactions": StreamSpec("transactions", "one row per payment with balances, true "
                                    "and observed labels",
                                    keys=("txn_id",),
-                                   identifiers=("src_account", "dst_account", "card_id"),
+                                   identifiers=("src_account", "dst_account", "card_id",
+                                                "campaign_id", "parent_txn_id"),
                                    ordered=("timestamp_s",)),
         "accounts": StreamSpec("accounts", "one row per account with its role", default=True,
                                keys=("account_id",)),
@@ -104,7 +105,7 @@ class FraudDomain(Domain):
                         continue
                     table = transaction_table(run, p, prep.pop, prep.plan.events,
                                               prep.plan.campaign_id, res.observed_s,
-                                              res.fp_ids, res.fp_time_s)
+                                              res.fp_ids, res.fp_time_s, res.fp_at_s)
                     if "transactions" in record:
                         yield Chunk("transactions", table)
                     if SCENES in record:

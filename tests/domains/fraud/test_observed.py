@@ -41,9 +41,18 @@ def test_reviews_respect_capacity_and_declared_error_rates() -> None:
     assert episodes["false_positives"].sum() == (legit & (al["outcome"] == "confirmed")).sum()
     # a legitimate row confirmed by review is labeled confirmed_fraud at the review's end
     tx = s["transactions"]
-    fp_ids = al["txn_id"][legit & (al["outcome"] == "confirmed")]
+    fp = legit & (al["outcome"] == "confirmed")
+    fp_ids = al["txn_id"][fp]
     rows = np.isin(tx["txn_id"], fp_ids)
     assert (tx["confirmed_fraud"][rows] & ~tx["is_fraud"][rows]).all()
+    # … and no other legitimate row is, each at its own review's end (every window looks up
+    # the confirmations of its own time span only)
+    assert rows.sum() == fp.sum() > 0
+    assert not (tx["confirmed_fraud"] & ~tx["is_fraud"] & ~rows).any()
+    end_by_id = dict(zip(al["txn_id"][fp].tolist(), al["review_end_s"][fp].tolist(),
+                         strict=True))
+    expected = np.array([end_by_id[i] for i in tx["txn_id"][rows].tolist()])
+    assert np.array_equal(tx["observed_time_s"][rows], expected)
 
 
 def test_outcomes_match_the_tables() -> None:

@@ -202,8 +202,10 @@ def _ahead_gap(i, j, x, y, hx, hy, margin):
 
 
 @numba.njit(cache=True)
-def _idm(v, v0, gap, dv, headway, s0, a_max, b, delta):
-    """IDM acceleration (Treiber, Hennecke & Helbing 2000); gap = inf means free road."""
+def _idm(v, v0, gap, dv, headway, s0, a_max, root, delta):
+    """IDM acceleration (Treiber, Hennecke & Helbing 2000); gap = inf means free road.
+    ``root``: 2·sqrt(a_max·b) with b the comfortable deceleration (a constant of the driver,
+    computed once per run by :func:`_idm_root`)."""
     ratio = max(v, 0.0) / max(v0, 0.1)
     if delta == 4.0:
         r2 = ratio * ratio
@@ -213,13 +215,19 @@ def _idm(v, v0, gap, dv, headway, s0, a_max, b, delta):
     free = a_max * (1.0 - power)
     if gap == math.inf:
         return free
-    s_star = s0 + max(0.0, v * headway + v * dv / (2.0 * math.sqrt(a_max * b)))
+    s_star = s0 + max(0.0, v * headway + v * dv / root)
     q = s_star / max(gap, 0.05)
     return free - a_max * q * q
 
 
 @numba.njit(cache=True)
-def _neighbours(i, y_lane, x, y, hx, hy, order, rank, max_hx):
+def _idm_root(a_max, b):
+    """IDM's 2·sqrt(a_max·b), once per driver and run instead of at every evaluation."""
+    return 2.0 * math.sqrt(a_max * b)
+
+
+@numba.njit(cache=True)
+def _neighbours(i, y_lane, x, y, hx, hy, order, rank, xs, max_hx):
     """Leader and follower of actor i if it were at lateral position ``y_lane``:
     (leader, gap to it, follower, gap from it); index -1 and gap inf when there is none.
     Leaders are the others with ``x >= x[i]``, followers those behind; each side is scanned in
@@ -229,23 +237,23 @@ def _neighbours(i, y_lane, x, y, hx, hy, order, rank, max_hx):
     lead, lead_gap, fol, fol_gap = -1, math.inf, -1, math.inf
     A = x.shape[0]
     first = rank[i]  # the first position in x order with x == x[i]
-    while first > 0 and x[order[first - 1]] == x[i]:
+    while first > 0 and xs[first - 1] == x[i]:
         first -= 1
     for k in range(first, A):
+        if (xs[k] - x[i]) - hx[i] - max_hx > lead_gap:
+            break
         j = order[k]
         if j == i:
             continue
-        if (x[j] - x[i]) - hx[i] - max_hx > lead_gap:
-            break
         if abs(y[j] - y_lane) >= hy[i] + hy[j]:
             continue
         g = x[j] - x[i] - hx[i] - hx[j]
         if g < lead_gap or (g == lead_gap and j < lead):
             lead, lead_gap = j, g
     for k in range(first - 1, -1, -1):
-        j = order[k]
-        if (x[i] - x[j]) - hx[i] - max_hx > fol_gap:
+        if (x[i] - xs[k]) - hx[i] - max_hx > fol_gap:
             break
+        j = order[k]
         if abs(y[j] - y_lane) >= hy[i] + hy[j]:
             continue
         g = x[i] - x[j] - hx[i] - hx[j]
@@ -255,10 +263,11 @@ def _neighbours(i, y_lane, x, y, hx, hy, order, rank, max_hx):
 
 
 @numba.njit(cache=True)
-def _sort_by_x(x, order, rank):
-    """Stable insertion sort of ``order`` by ``x`` (ties by index), in place, and its inverse
-    ``rank``. Positions change little between steps, so this is nearly linear and allocates
-    nothing (unlike ``np.argsort``)."""
+def _sort_by_x(x, order, rank, xs):
+    """Stable insertion sort of ``order`` by ``x`` (ties by index), in place, its inverse
+    ``rank`` and the sorted positions ``xs`` (``x[order[k]]``: scans in x order test how far
+    they have gone without first loading the index). Positions change little between steps,
+    so this is nearly linear and allocates nothing (unlike ``np.argsort``)."""
     for k in range(1, order.shape[0]):
         item = order[k]
         m = k - 1
@@ -268,6 +277,7 @@ def _sort_by_x(x, order, rank):
         order[m + 1] = item
     for k in range(order.shape[0]):
         rank[order[k]] = k
+        xs[k] = x[order[k]]
 
 
 @numba.njit(cache=True)
@@ -282,32 +292,33 @@ def _extents(h, ln, wd, hx, hy):
 
 
 @numba.njit(cache=True)
-def _accel(k, leader, gap, r, v, desired, headway, min_gap, max_accel, comfort, delta):
+def _accel(k, leader, gap, r, v, desired, headway, min_gap, max_accel, root, delta):
     """IDM acceleration of actor k behind ``leader`` (−1: free road) at ``gap``."""
     dv = v[k] - v[leader] if leader >= 0 else 0.0
     return _idm(v[k], desired[r, k], gap if leader >= 0 else math.inf, dv, headway[r, k],
-                min_gap[r, k], max_accel[r, k], comfort[r, k], delta[r, k])
+                min_gap[r, k], max_accel[r, k], root[k], delta[r, k])
 
 
 @numba.njit(cache=True)
-def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort, delta, mobil,
-           lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, order, rank, max_hx):
+def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, root, delta, mobil,
+           lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur, order, rank, xs,
+           max_hx):
     """MOBIL (Kesting, Treiber & Helbing 2007): change lane if the own gain plus the politeness-
     weighted gain of the old and new followers exceeds the threshold, and the new follower need
     not brake harder than b_safe."""
     lane = int(math.floor(y[i] / lane_width)) + 1
     y_cur = (lane - 0.5) * lane_width
     lead, lead_gap, old_f, old_f_gap = _neighbours(i, y_cur, x, y, hx, hy, order, rank,
-                                                   max_hx)
-    a_cur = _accel(i, lead, lead_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
+                                                   xs, max_hx)
+    a_cur = _accel(i, lead, lead_gap, r, v, desired, headway, min_gap, max_accel, root, delta)
     a_o_old = 0.0
     a_o_new = 0.0
     if old_f >= 0:
         a_o_old = _accel(old_f, i, old_f_gap, r, v, desired, headway, min_gap, max_accel,
-                         comfort, delta)
+                         root, delta)
         gap_through = old_f_gap + 2 * hx[i] + lead_gap if lead >= 0 else math.inf
         a_o_new = _accel(old_f, lead, gap_through, r, v, desired, headway, min_gap, max_accel,
-                         comfort, delta)
+                         root, delta)
     best = mobil[i, 2]
     target = -1.0
     for d in (-1, 1):
@@ -315,20 +326,21 @@ def _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
         if tl < 1 or tl > lanes:
             continue
         y_t = (tl - 0.5) * lane_width
-        nl, nl_gap, nf, nf_gap = _neighbours(i, y_t, x, y, hx, hy, order, rank, max_hx)
+        nl, nl_gap, nf, nf_gap = _neighbours(i, y_t, x, y, hx, hy, order, rank, xs,
+                                             max_hx)
         if nl_gap < 0 or nf_gap < 0:
             continue
-        a_new = _accel(i, nl, nl_gap, r, v, desired, headway, min_gap, max_accel, comfort, delta)
+        a_new = _accel(i, nl, nl_gap, r, v, desired, headway, min_gap, max_accel, root, delta)
         a_n_old = 0.0
         a_n_new = 0.0
         if nf >= 0:
-            a_n_new = _accel(nf, i, nf_gap, r, v, desired, headway, min_gap, max_accel, comfort,
+            a_n_new = _accel(nf, i, nf_gap, r, v, desired, headway, min_gap, max_accel, root,
                              delta)
             if a_n_new < -mobil[i, 3]:
                 continue
             gap_nf = nf_gap + 2 * hx[i] + nl_gap if nl >= 0 else math.inf
             a_n_old = _accel(nf, nl, gap_nf, r, v, desired, headway, min_gap, max_accel,
-                             comfort, delta)
+                             root, delta)
         gain = a_new - a_cur + mobil[i, 1] * ((a_n_new - a_n_old) + (a_o_new - a_o_old))
         if gain > best:
             best = gain
@@ -392,7 +404,7 @@ def _path_leader(i, x, y, h, v, ln, wd, sight):
 
 
 @numba.njit(cache=True)
-def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, comfort,
+def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, comfort, root,
                     max_accel, delta, max_decel, amax, gap, lead_v, headway, min_gap):
     """Acceleration of a vehicle off the road's axis (turning, crossing or oncoming): it drives
     the turn's speed (capped by friction on the arc) or its desired speed, or brakes when told
@@ -414,7 +426,7 @@ def _own_path_accel(v, mode, brake, brake_to, turning, turn_v, turn_r, desired, 
         if gap < math.inf:
             want = turn_v if mode == 4 else desired
             follow = _idm(v, max(want, 0.1), gap, v - lead_v, headway, min_gap, max_accel,
-                          comfort, delta)
+                          root, delta)
             acc = min(acc, max(follow, -max_decel))
     return min(max(acc, -amax), amax)
 
@@ -474,8 +486,10 @@ def run_batch(
     hx = np.empty(A)
     hy = np.empty(A)
     rank = np.empty(A, dtype=np.int64)
+    xs = np.empty(A)  # positions in x order
     order = np.empty(A, dtype=np.int64)
     lag_steps = np.empty(A, dtype=np.int64)
+    root = np.empty(A)  # each driver's IDM 2·sqrt(a·b)
     mobil_phase = np.empty(A, dtype=np.int64)
     hist_gap = np.empty((A, H))
     hist_lv = np.empty((A, H))
@@ -532,12 +546,13 @@ def run_batch(
         amax = mu[r] * G
         for i in range(A):  # each driver's reaction time in whole steps; MOBIL's turn
             lag_steps[i] = int(round(reaction[r, i] / dt))
+            root[i] = _idm_root(max_accel[r, i], comfort[r, i])
             mobil_phase[i] = (first_step + i) % mobil_every[i]  # 0: decide at this step
         for step in range(first_step, steps):
             t = step * dt
             if step == first_step:  # later steps reuse the extents and x order computed after
                 _extents(h, ln, wd, hx, hy)  # the previous step moved (nothing moves between)
-                _sort_by_x(x, order, rank)
+                _sort_by_x(x, order, rank, xs)
             # -- triggers -----------------------------------------------------------------
             for q in range(var_kind.shape[0]):
                 vk, ia, ib = var_kind[q], var_a[q], var_b[q]
@@ -606,8 +621,9 @@ def run_batch(
                                                _lo(visibility[r], night_cap[r]))
                     a[i] = _own_path_accel(v[i], mode[i], mode_p1[i], mode_p2[i], turning[i],
                                            turn_v[i], turn_r[i], desired[r, i], comfort[r, i],
-                                           max_accel[r, i], delta[r, i], max_decel[r, i], amax,
-                                           gap, lead_v, headway[r, i], min_gap[r, i])
+                                           root[i], max_accel[r, i], delta[r, i],
+                                           max_decel[r, i], amax, gap, lead_v, headway[r, i],
+                                           min_gap[r, i])
                     continue
                 # perceive the nearest thing ahead in the lane band
                 vis = visibility[r]
@@ -621,14 +637,14 @@ def run_batch(
                 # scan road users in order of position from just behind i forwards, stopping
                 # once none further ahead could be nearer than the best found (or in sight)
                 k0 = rank[i]
-                while k0 > 0 and x[order[k0 - 1]] == x[i]:
+                while k0 > 0 and xs[k0 - 1] == x[i]:
                     k0 -= 1
                 for k in range(k0, A):
+                    if (xs[k] - x[i]) - hx[i] - max_hx > _lo(gap, sight):
+                        break
                     j = order[k]
                     if j == i:
                         continue
-                    if (x[j] - x[i]) - hx[i] - max_hx > _lo(gap, sight):
-                        break
                     # a road user crossing towards the lane is a hazard before it enters it
                     margin = ANTICIPATION_M if mode[j] == 3 else 0.0
                     g = _ahead_gap(i, j, x, y, hx, hy, margin)
@@ -675,7 +691,7 @@ def run_batch(
                 else:
                     gap_d, lv_d, la_d = gap, lead_v, lead_a
                 command = _idm(v[i], desired[r, i], gap_d, v[i] - lv_d, headway[r, i],
-                               min_gap[r, i], max_accel[r, i], comfort[r, i], delta[r, i])
+                               min_gap[r, i], max_accel[r, i], root[i], delta[r, i])
                 if la_d < -BRAKE_LIGHT_MPS2 and gap_d < math.inf:
                     # a braking leader: brake at least hard enough to stop behind the point
                     # where it will stop, once that exceeds what is comfortable on this surface
@@ -697,9 +713,9 @@ def run_batch(
                         mode[i] = 0
                 if (mobil[i, 0] > 0 and mode[i] == 0 and not lc_on[i]
                         and mobil_phase[i] == 0):
-                    _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, comfort,
+                    _mobil(i, r, x, y, v, hx, hy, desired, headway, min_gap, max_accel, root,
                            delta, mobil, lanes, lane_width, lc_on, lc_y0, lc_y1, lc_t0, lc_dur,
-                           order, rank, max_hx)
+                           order, rank, xs, max_hx)
                 if aeb[i] and gap <= _lo(aeb_range[r, i], sight):
                     tt = ttc(gap, v[i] - lead_v)
                     if tt <= aeb_ttc[r, i]:
@@ -745,17 +761,17 @@ def run_batch(
             # -- collisions and the ego's pairs -------------------------------------------
             _extents(h, ln, wd, hx, hy)
             tt_min_step = math.inf
-            _sort_by_x(x, order, rank)
+            _sort_by_x(x, order, rank, xs)
             for i in range(A):
                 # the ego against everyone (its minimum distance is a label); the others in a
                 # sweep over x-sorted order, only as far as a contact is possible
                 stop_k = A if i == 0 else rank[i] + 1
                 for kk in range(1 if i == 0 else stop_k, A):
+                    if i != 0 and xs[kk] - x[i] >= radius[i] + max_radius:
+                        break
                     j = kk if i == 0 else order[kk]
                     if j == 0 or j == i:
                         continue
-                    if i != 0 and x[j] - x[i] >= radius[i] + max_radius:
-                        break
                     # bounding circles give a lower bound on the distance: the exact oriented-box
                     # distance is computed only when it can matter (a new minimum, or a contact)
                     bound = (min_dist if i == 0 else 0.0) + radius[i] + radius[j]

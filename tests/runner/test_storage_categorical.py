@@ -163,3 +163,22 @@ def test_an_error_while_encoding_is_raised_and_leaves_no_file(tmp_path) -> None:
     with pytest.raises(ValueError, match="schema"):
         writer.close()
     assert storage.files() == []
+
+
+def test_columns_that_cannot_hold_a_null_are_written_as_required(tmp_path) -> None:
+    storage = Storage(str(tmp_path))
+    chunk = {**_chunk(0, 10), "note": np.array(["a", None] * 5, dtype=object),
+             "ready": pa.array([1.5, None] * 5)}
+    write_table(storage, "t.parquet", [chunk], {})
+    schema = pq.read_schema(tmp_path / "t.parquet")
+    assert {f.name: f.nullable for f in schema} == {
+        "run": False, "fault": False, "machine": True, "temperature_c": False,
+        "running": False, "note": True, "ready": True}
+    # no definition levels for the required ones: the Parquet column is REQUIRED
+    parquet_schema = pq.ParquetFile(tmp_path / "t.parquet").schema
+    rep = {parquet_schema.column(k).name: parquet_schema.column(k).max_definition_level
+           for k in range(len(parquet_schema))}
+    assert rep["temperature_c"] == 0 and rep["run"] == 0 and rep["note"] == 1
+    table = pq.read_table(tmp_path / "t.parquet")
+    assert table.column("note").to_pylist() == ["a", None] * 5
+    assert table.column("ready").to_pylist() == [1.5, None] * 5

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from simengine import __version__
+from simengine.categorical import Categorical
 from simengine.domains.base import OUTCOMES, SCENES, Chunk
 from simengine.renderers.base import Artefact, Renderer
 from simengine.runner.manifest import ShardReceipt
@@ -99,9 +100,19 @@ def _metadata(scn: Scenario, seed: int) -> dict[str, str]:
 
 
 def _concat(chunks: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The chunks' columns joined; a column that is categorical in every chunk, with the same
+    categories, stays categorical (its codes are joined: no string per row is made)."""
     if not chunks:
         return {}
-    return {k: np.concatenate([c[k] for c in chunks]) for k in chunks[0]}
+    return {k: _join([c[k] for c in chunks]) for k in chunks[0]}
+
+
+def _join(parts: list[Any]) -> Any:
+    first = parts[0]
+    if isinstance(first, Categorical) and all(
+            isinstance(p, Categorical) and p.categories == first.categories for p in parts):
+        return Categorical(np.concatenate([p.codes for p in parts]), first.categories)
+    return np.concatenate(parts)
 
 
 def _take(columns: Mapping[str, np.ndarray], index: np.ndarray) -> dict[str, np.ndarray]:
@@ -154,9 +165,16 @@ def label_counts(scn: Scenario, episodes: Mapping[str, np.ndarray]) -> dict[str,
     """Counts of each label value in a shard (bool and categorical outcome columns)."""
     counts: dict[str, dict[str, int]] = {}
     for name, info in scn.outcome_columns.items():
-        if info.kind in ("bool", "ordered", "category") and name in episodes:
-            values, n = np.unique(np.asarray(episodes[name]).astype(str), return_counts=True)
-            counts[name] = {str(v).lower(): int(c) for v, c in zip(values, n, strict=True)}
+        if info.kind not in ("bool", "ordered", "category") or name not in episodes:
+            continue
+        col = episodes[name]
+        if isinstance(col, Categorical):  # count the codes: no string per row
+            per_code = np.bincount(col.codes, minlength=len(col.categories))
+            found = {col.categories[k]: int(c) for k, c in enumerate(per_code) if c}
+            counts[name] = {v.lower(): found[v] for v in sorted(found)}
+            continue
+        values, n = np.unique(np.asarray(col).astype(str), return_counts=True)
+        counts[name] = {str(v).lower(): int(c) for v, c in zip(values, n, strict=True)}
     return counts
 
 

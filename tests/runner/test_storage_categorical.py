@@ -182,3 +182,32 @@ def test_columns_that_cannot_hold_a_null_are_written_as_required(tmp_path) -> No
     table = pq.read_table(tmp_path / "t.parquet")
     assert table.column("note").to_pylist() == ["a", None] * 5
     assert table.column("ready").to_pylist() == [1.5, None] * 5
+
+
+def test_outcome_chunks_keep_their_categorical_columns() -> None:
+    from simengine.runner.shard import _concat
+
+    parts = [{"tier": categorical([0, 2], FAULTS), "x": np.array([1.0, 2.0])},
+             {"tier": categorical([1], FAULTS), "x": np.array([3.0])}]
+    joined = _concat(parts)
+    assert isinstance(joined["tier"], Categorical)  # codes joined, no string per row
+    assert joined["tier"].tolist() == ["none", "stuck", "drift"]
+    np.testing.assert_array_equal(joined["x"], [1.0, 2.0, 3.0])
+    # different categories cannot share codes: the names are joined instead
+    mixed = _concat([parts[0], {"tier": categorical([0], ("other",)), "x": np.array([0.0])}])
+    assert mixed["tier"].tolist() == ["none", "stuck", "other"]
+
+
+def test_label_counts_are_the_same_from_codes_and_from_names() -> None:
+    from types import SimpleNamespace
+
+    from simengine.runner.shard import label_counts
+
+    scn = SimpleNamespace(outcome_columns={"tier": SimpleNamespace(kind="category"),
+                                           "hit": SimpleNamespace(kind="bool")})
+    tier = categorical([2, 0, 2, 2], FAULTS)
+    hit = np.array([True, False, True, True])
+    from_codes = label_counts(scn, {"tier": tier, "hit": hit})
+    from_names = label_counts(scn, {"tier": np.asarray(tier), "hit": hit})
+    assert from_codes == from_names == {"tier": {"none": 1, "stuck": 3},
+                                        "hit": {"false": 1, "true": 3}}

@@ -50,6 +50,8 @@ from simengine.scenario.expressions import ColumnInfo
 __all__ = ["DrivingDomain"]
 
 LEVELS = ("none", "potential", "serious", "critical")
+PAIR_STREAMS = frozenset({"pair_metrics", "pair_summary", SCENES})
+"""What needs the ego's pair metrics per step (scenes carry the ego's TTC and gap per frame)."""
 
 
 class DrivingDomain(Domain):
@@ -100,7 +102,8 @@ class DrivingDomain(Domain):
         from simengine.domains.driving.simulate import run_kernel
 
         n = len(keys)
-        result = run_kernel(scenario, params, n, record=bool(record), keys=keys)
+        result = run_kernel(scenario, params, n, record=bool(record), keys=keys,
+                            record_pairs=bool(record & PAIR_STREAMS))
         yield Chunk(OUTCOMES, {"run": keys.runs, **self._outcomes(scenario, result)})
         if "trajectories" in record:
             yield Chunk("trajectories", result.trajectories(keys.runs))

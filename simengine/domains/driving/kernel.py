@@ -850,7 +850,7 @@ def run_batch(
                             if math.isnan(zz[j, 0]):
                                 zz[j, 0] = t + dt
                             zz[j, 1] = t + dt
-                if record:
+                if record and pairs.shape[0]:  # (pairs are kept only when a stream needs them)
                     pairs[r, step, j, 0] = gap_pair
                     pairs[r, step, j, 1] = box_signed_distance(x[0], y[0], h[0], ln[0], wd[0],
                                                                x[j], y[j], h[j], ln[j], wd[j])

@@ -197,8 +197,10 @@ def history_length(reaction_s: np.ndarray, dt: float) -> int:
 def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
                record: bool, keys=None, ego_accel: np.ndarray | None = None,
                steps: int | None = None, state: KernelState | None = None,
-               batch: Batch | None = None) -> KernelResult:
-    """Compile the batch and run the kernel (recording per-step arrays if asked).
+               batch: Batch | None = None, record_pairs: bool = True) -> KernelResult:
+    """Compile the batch and run the kernel (recording per-step arrays if asked; the ego's
+    pair metrics per step only with ``record_pairs`` too: they cost an oriented-box distance
+    per pair and step, which trajectories alone do not need).
 
     ``ego_accel`` (n, k): the ego's acceleration for the first k steps, set by a controller in
     the loop (NaN: its own driver decides); ``steps`` stops the run early. With a ``state``
@@ -220,7 +222,8 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         night_reaction_factor(weather.sun_elevation_deg), dtype=np.float64)[:, None]
     night_cap = np.asarray(headlight_range_m(weather.sun_elevation_deg), dtype=np.float64)
     traj = np.zeros((n if record else 0, steps, A, len(TRAJ_FIELDS)))
-    pairs = np.full((n if record else 0, steps, A, len(PAIR_FIELDS)), np.inf)
+    keep_pairs = record and record_pairs
+    pairs = np.full((n if keep_pairs else 0, steps, A, len(PAIR_FIELDS)), np.inf)
     c = batch.conditions
     var_kind = np.asarray([v.kind for v in c.variables], dtype=np.int64)
     var_a = np.asarray([v.a for v in c.variables], dtype=np.int64)
@@ -253,4 +256,4 @@ def run_kernel(scenario, params: Mapping[str, np.ndarray], n: int, *,
         state.step, state.started = steps, True
     outcomes = {f: out[:, k] for k, f in enumerate(OUT_FIELDS)}
     return KernelResult(batch, outcomes, dt, traj if record else None,
-                        pairs if record else None, weather, spec.world.road.type)
+                        pairs if keep_pairs else None, weather, spec.world.road.type)

@@ -215,3 +215,15 @@ def test_a_driver_sees_the_same_whether_declared_before_or_after_its_leader() ->
             np.testing.assert_array_equal(got, want)
     mid_v = runs["mid first"]["mid"][1]
     assert mid_v.min() < 10.0, "the braking front car makes mid brake hard"
+
+
+def test_recording_pair_metrics_too_changes_no_trajectory() -> None:
+    # trajectories alone skip the per-step pair metrics (an oriented-box distance per pair and
+    # step); recording both must give the same trajectories and the same outcomes
+    _, alone = _simulate(FOLLOW, n=3, record=frozenset({"trajectories"}))
+    _, both = _simulate(FOLLOW, n=3, record=frozenset({"trajectories", "pair_metrics"}))
+    assert set(alone) == {OUTCOMES, "trajectories"}
+    assert "pair_metrics" in both and len(both["pair_metrics"]["ttc_s"]) > 0
+    for stream in (OUTCOMES, "trajectories"):
+        for name, column in alone[stream].items():
+            np.testing.assert_array_equal(np.asarray(column), np.asarray(both[stream][name]))

@@ -460,6 +460,85 @@ def _apart(dx, dy, bound):
     return dx * dx + dy * dy > bound * bound * (1.0 + 1e-9)
 
 
+@numba.njit(cache=True)
+def _trigger_values(var, var_kind, var_a, var_b, t, r, x, y, h, v, a, ln, wd, hx, hy,
+                    cond_params) -> None:
+    """The values the trigger conditions read this step (time, speeds, positions, gaps, TTC,
+    distances, parameters), into ``var``. A function of its own (the child process compiles it
+    on a cold cache): ``run_batch`` is smaller and compiles faster."""
+    for q in range(var_kind.shape[0]):
+        vk, ia, ib = var_kind[q], var_a[q], var_b[q]
+        if vk == V_TIME:
+            var[q] = t
+        elif vk == V_SPEED:
+            var[q] = v[ia]
+        elif vk == V_X:
+            var[q] = x[ia]
+        elif vk == V_Y:
+            var[q] = y[ia]
+        elif vk == V_ACCEL:
+            var[q] = a[ia]
+        elif vk == V_PARAM:
+            var[q] = cond_params[r, q]
+        else:
+            g = _ahead_gap(ia, ib, x, y, hx, hy, 0.0)
+            if vk == V_GAP:
+                var[q] = g if not math.isnan(g) else math.inf
+            elif vk == V_DISTANCE:
+                var[q] = box_signed_distance(x[ia], y[ia], h[ia], ln[ia], wd[ia],
+                                             x[ib], y[ib], h[ib], ln[ib], wd[ib])
+            else:  # V_TTC
+                var[q] = (ttc(g, v[ia] - v[ib] * math.cos(h[ib]))
+                          if not math.isnan(g) else math.inf)
+
+
+@numba.njit(cache=True)
+def _static_contacts(i, r, statics, x, y, h, ln, wd, radius, v, stopped, min_dist, collided,
+                     partner, impact, t_coll, t_next):
+    """Actor i against the static objects (parked vehicles, barriers): the ego's minimum
+    distance, and contact (i stops; the ego's first contact is its collision, with the object
+    as partner, index A + s). ``collided`` is a flag as a float (a bool that may still be
+    its initial constant would make Numba compile a version per value). Returns (min_dist,
+    collided, partner, impact, t_coll)."""
+    for s in range(statics.shape[1]):
+        lower = (math.hypot(statics[r, s, 0] - x[i], statics[r, s, 1] - y[i])
+                 - radius[i] - 0.5 * math.hypot(statics[r, s, 2], statics[r, s, 3]))
+        if lower >= (min_dist if i == 0 else 0.0):
+            continue
+        sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i], statics[r, s, 0],
+                                 statics[r, s, 1], 0.0, statics[r, s, 2],
+                                 statics[r, s, 3])
+        if i == 0:
+            min_dist = _lo(min_dist, sd)
+        if sd < 0.0 and not stopped[i]:
+            if i == 0 and collided == 0.0:
+                collided = 1.0
+                partner = float(x.shape[0] + s)
+                impact = v[i]
+                t_coll = t_next
+            stopped[i] = True
+            v[i] = 0.0
+    return min_dist, collided, partner, impact, t_coll
+
+
+@numba.njit(cache=True)
+def _zone_times(j, zone, x, y, h, ln, wd, z_ego, z_oth, t_next) -> None:
+    """PET bookkeeping for the pair (ego, j): first entry and last exit of the ego and of j in
+    the crossing zone of j (or, if j has none, of the ego)."""
+    zi = j if not math.isnan(zone[j, 0]) else (0 if not math.isnan(zone[0, 0]) else -1)
+    if zi >= 0:  # PET through the crossing path of j (or of the ego)
+        for who in range(2):
+            idx = 0 if who == 0 else j
+            inside = box_overlaps_rect(x[idx], y[idx], h[idx], ln[idx], wd[idx],
+                                       zone[zi, 0], zone[zi, 1], zone[zi, 2],
+                                       zone[zi, 3])
+            zz = z_ego if who == 0 else z_oth
+            if inside:
+                if math.isnan(zz[j, 0]):
+                    zz[j, 0] = t_next
+                zz[j, 1] = t_next
+
+
 @numba.njit(cache=True, error_model="numpy")
 def run_batch(
     kind, x0, y0, h0, v0, ln0, wd0, desired, headway, min_gap, max_accel, comfort, delta, reaction,
@@ -554,30 +633,9 @@ def run_batch(
                 _extents(h, ln, wd, hx, hy)  # the previous step moved (nothing moves between)
                 _sort_by_x(x, order, rank, xs)
             # -- triggers -----------------------------------------------------------------
-            for q in range(var_kind.shape[0]):
-                vk, ia, ib = var_kind[q], var_a[q], var_b[q]
-                if vk == V_TIME:
-                    var[q] = t
-                elif vk == V_SPEED:
-                    var[q] = v[ia]
-                elif vk == V_X:
-                    var[q] = x[ia]
-                elif vk == V_Y:
-                    var[q] = y[ia]
-                elif vk == V_ACCEL:
-                    var[q] = a[ia]
-                elif vk == V_PARAM:
-                    var[q] = cond_params[r, q]
-                else:
-                    g = _ahead_gap(ia, ib, x, y, hx, hy, 0.0)
-                    if vk == V_GAP:
-                        var[q] = g if not math.isnan(g) else math.inf
-                    elif vk == V_DISTANCE:
-                        var[q] = box_signed_distance(x[ia], y[ia], h[ia], ln[ia], wd[ia],
-                                                     x[ib], y[ib], h[ib], ln[ib], wd[ib])
-                    else:  # V_TTC
-                        var[q] = (ttc(g, v[ia] - v[ib] * math.cos(h[ib]))
-                                  if not math.isnan(g) else math.inf)
+            if var_kind.shape[0]:
+                _trigger_values(var, var_kind, var_a, var_b, t, r, x, y, h, v, a, ln, wd, hx, hy,
+                                cond_params)
             for k in range(K):
                 if fired[k]:
                     continue
@@ -793,24 +851,11 @@ def run_batch(
                         stopped[j] = True
                         v[i] = 0.0
                         v[j] = 0.0
-                for s in range(S):
-                    lower = (math.hypot(statics[r, s, 0] - x[i], statics[r, s, 1] - y[i])
-                             - radius[i] - 0.5 * math.hypot(statics[r, s, 2], statics[r, s, 3]))
-                    if lower >= (min_dist if i == 0 else 0.0):
-                        continue
-                    sd = box_signed_distance(x[i], y[i], h[i], ln[i], wd[i], statics[r, s, 0],
-                                             statics[r, s, 1], 0.0, statics[r, s, 2],
-                                             statics[r, s, 3])
-                    if i == 0:
-                        min_dist = _lo(min_dist, sd)
-                    if sd < 0.0 and not stopped[i]:
-                        if i == 0 and not collided:
-                            collided = True
-                            partner = A + s
-                            impact = v[i]
-                            t_coll = t + dt
-                        stopped[i] = True
-                        v[i] = 0.0
+                if S:
+                    min_dist, hit, partner, impact, t_coll = _static_contacts(
+                        i, r, statics, x, y, h, ln, wd, radius, v, stopped, min_dist,
+                        1.0 if collided else 0.0, partner, impact, t_coll, t + dt)
+                    collided = hit != 0.0
             for j in range(1, A):
                 g = _ahead_gap(ego, j, x, y, hx, hy, 0.0)
                 gap_pair = math.inf
@@ -838,18 +883,8 @@ def run_batch(
                     best_conflict = conflict_type(h[0], h[j])
                 tt_min_step = _lo(tt_min_step, tt)
                 max_drac = _hi(max_drac, dr)
-                zi = j if not math.isnan(zone[j, 0]) else (0 if not math.isnan(zone[0, 0]) else -1)
-                if zi >= 0:  # PET through the crossing path of j (or of the ego)
-                    for who in range(2):
-                        idx = 0 if who == 0 else j
-                        inside = box_overlaps_rect(x[idx], y[idx], h[idx], ln[idx], wd[idx],
-                                                   zone[zi, 0], zone[zi, 1], zone[zi, 2],
-                                                   zone[zi, 3])
-                        zz = z_ego if who == 0 else z_oth
-                        if inside:
-                            if math.isnan(zz[j, 0]):
-                                zz[j, 0] = t + dt
-                            zz[j, 1] = t + dt
+                if not (math.isnan(zone[j, 0]) and math.isnan(zone[0, 0])):
+                    _zone_times(j, zone, x, y, h, ln, wd, z_ego, z_oth, t + dt)
                 if record and pairs.shape[0]:  # (pairs are kept only when a stream needs them)
                     pairs[r, step, j, 0] = gap_pair
                     pairs[r, step, j, 1] = box_signed_distance(x[0], y[0], h[0], ln[0], wd[0],

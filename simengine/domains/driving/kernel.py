@@ -231,7 +231,7 @@ def _neighbours(i, y_lane, x, y, hx, hy, order, rank, xs, max_hx):
     """Leader and follower of actor i if it were at lateral position ``y_lane``:
     (leader, gap to it, follower, gap from it); index -1 and gap inf when there is none.
     Leaders are the others with ``x >= x[i]``, followers those behind; each side is scanned in
-    x order (``order``/``rank`` from :func:`_sort_by_x`) outwards from i, only as far as a
+    x order (``order``/``rank``/``xs`` from :func:`_sort_by_x`) outwards from i, only as far as a
     nearer one is possible (``max_hx``: the largest half length); equal gaps go to the lower
     index, as in a scan over every actor by index."""
     lead, lead_gap, fol, fol_gap = -1, math.inf, -1, math.inf

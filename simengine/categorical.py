@@ -103,6 +103,21 @@ class Categorical:
     def tolist(self) -> list[str]:
         return np.asarray(self).tolist()
 
+    def counts(self) -> dict[str, int]:
+        """How many rows hold each name, for the names that occur (counted on the codes: no
+        string per row is made)."""
+        per_code = np.bincount(self.codes, minlength=len(self.categories))
+        return {self.categories[k]: int(c) for k, c in enumerate(per_code) if c}
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Categorical]) -> Categorical:
+        """The parts one after another; they must share their categories (the same tuple in
+        every chunk of a table, as the class docstring asks)."""
+        categories = parts[0].categories
+        if any(p.categories != categories for p in parts):
+            raise ValueError("only Categoricals with the same categories can be concatenated")
+        return cls(np.concatenate([p.codes for p in parts]), categories)
+
     def __arrow_array__(self, type: Any = None) -> Any:
         """A pyarrow ``DictionaryArray`` (int32 indices, string dictionary): what
         ``pyarrow.array(column)`` returns and the sink writes."""

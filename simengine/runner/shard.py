@@ -111,7 +111,7 @@ def _join(parts: list[Any]) -> Any:
     first = parts[0]
     if isinstance(first, Categorical) and all(
             isinstance(p, Categorical) and p.categories == first.categories for p in parts):
-        return Categorical(np.concatenate([p.codes for p in parts]), first.categories)
+        return Categorical.concatenate(parts)
     return np.concatenate(parts)
 
 
@@ -168,9 +168,8 @@ def label_counts(scn: Scenario, episodes: Mapping[str, np.ndarray]) -> dict[str,
         if info.kind not in ("bool", "ordered", "category") or name not in episodes:
             continue
         col = episodes[name]
-        if isinstance(col, Categorical):  # count the codes: no string per row
-            per_code = np.bincount(col.codes, minlength=len(col.categories))
-            found = {col.categories[k]: int(c) for k, c in enumerate(per_code) if c}
+        if isinstance(col, Categorical):  # counted on the codes: no string per row
+            found = col.counts()
             counts[name] = {v.lower(): found[v] for v in sorted(found)}
             continue
         values, n = np.unique(np.asarray(col).astype(str), return_counts=True)

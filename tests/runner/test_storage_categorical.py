@@ -45,6 +45,16 @@ def test_categorical_reads_as_its_names() -> None:
     assert both.tolist() == ["stuck", "none", "none", "drift", "drift"]
 
 
+def test_counts_and_concatenate_work_on_the_codes() -> None:
+    col = categorical([2, 0, 2, 2], FAULTS)
+    assert col.counts() == {"none": 1, "stuck": 3}  # names that do not occur are left out
+    joined = Categorical.concatenate([col, categorical([1], FAULTS)])
+    assert isinstance(joined, Categorical) and joined.categories == FAULTS
+    assert joined.tolist() == ["stuck", "none", "stuck", "stuck", "drift"]
+    with pytest.raises(ValueError, match="same categories"):
+        Categorical.concatenate([col, categorical([0], ("other",))])
+
+
 @pytest.mark.parametrize(("codes", "categories", "error", "message"), [
     ([0, 3], FAULTS, ValueError, r"codes must lie in \[0, 3\), found \[0, 3\]"),
     ([-1], FAULTS, ValueError, "codes must lie in"),

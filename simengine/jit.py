@@ -1,9 +1,10 @@
 """Numba's on-disk cache: is a kernel cold, and compile its helpers on the other core.
 
 Numba compiles a kernel the first time it is called and caches the machine code on disk
-(``cache=True``), so only the first run after an install (or an edit of the kernel's source)
-pays. A domain whose kernels are cold says so (``Domain.kernels_cold``), and the runner then
-compiles them once in the parent before it starts workers, instead of in every worker at once.
+(``cache=True``), so only the first run after an install (or after an edit of the package's
+source: :mod:`simengine.jit_cache` stamps the cache with all of it) pays. A domain whose kernels
+are cold says so (``Domain.kernels_cold``), and the runner then compiles them once in the parent
+before it starts workers, instead of in every worker at once.
 
 Compiling is single-threaded, and a big kernel spends a third of its compile time compiling the
 small functions it calls, one after another, in the order it meets them. A domain can list

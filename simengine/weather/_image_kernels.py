@@ -17,6 +17,7 @@ import math
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.weather.image_effects import ROAD_NONE, ROAD_WET
 
 __all__ = ["encode", "sensor_noise", "shade", "splat"]

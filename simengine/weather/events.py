@@ -18,6 +18,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.scenario.values import Const, Dist, Ref, ValueSpec
 
 __all__ = ["FOG_BANK", "fog_bank_arrays", "local_visibility_m", "local_visibility_rows_m"]

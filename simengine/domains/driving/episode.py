@@ -13,6 +13,8 @@ import math
 
 import numba
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
+
 __all__ = ["ACTOR_FIELDS", "ACTOR_STATE", "RUN_STATE", "carry_run", "finish_run", "keep_labels",
            "open_labels", "record_step", "reset_run", "start_action"]
 

@@ -20,6 +20,8 @@ import math
 
 import numba
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
+
 __all__ = [
     "box_corners",
     "box_overlaps_rect",

@@ -31,6 +31,7 @@ import math
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.driving.episode import (
     carry_run,
     finish_run,

@@ -23,6 +23,8 @@ import math
 
 import numba
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
+
 __all__ = [
     "CONFLICT_NAMES",
     "CONFLICT_UNKNOWN",

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numba as nb
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.fraud.codes import CHANNELS, PHASES, ROLES, RULES, TYPOLOGIES
 from simengine.domains.fraud.population import EXTERNALS, Population
 from simengine.domains.fraud.synth import Posted

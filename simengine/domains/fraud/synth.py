@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.fraud.population import Population, random_ids
 from simengine.domains.fraud.traffic import Rows
 from simengine.domains.fraud.typologies.base import CAPPED, FIXED, OF_PARENT, SHARE, Events

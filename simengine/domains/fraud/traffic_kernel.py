@@ -13,6 +13,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.fraud.codes import ATM, DEPOSIT, ONLINE, POS, REFUND, SALARY, TRANSFER
 
 __all__ = ["U_SLOTS", "alias_table", "fill_rows", "order_statistic_times", "pack_payers",

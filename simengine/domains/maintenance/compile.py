@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.maintenance.model import MachineSpec, MaintenanceWorld, RegimeSpec
 from simengine.scenario.values import Const, Dist, Ref, ValueSpec
 

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
+
 __all__ = [
     "AGE_KINDS",
     "KINDS",

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.maintenance.degradation import EXPONENTIAL, GAMMA, PARIS, WEIBULL, WIENER
 from simengine.domains.maintenance.rul import (
     GAMMA_Y_RANGE,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.maintenance.model import SensorFaultSpec, SensorSpec
 
 __all__ = ["FAULT_KINDS", "FaultEpisode", "apply_faults", "channel_coefficients", "channel_values",

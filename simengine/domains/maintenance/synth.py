@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.maintenance.compile import Layout, TypeGrid
 from simengine.domains.maintenance.degradation import (
     EXPONENTIAL,

@@ -19,6 +19,7 @@ import math
 import numba
 import numpy as np
 
+from simengine import jit_cache  # noqa: F401 - cache stamps cover the package's sources
 from simengine.domains.maintenance.model import BearingSpec
 
 __all__ = ["BEARING_FAULTS", "bearing_frequencies_hz", "defect_frequency_hz", "window"]

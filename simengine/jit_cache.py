@@ -32,7 +32,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent
 @functools.cache
 def source_digest(root: str) -> str:
     """sha256 over the relative path and the bytes of every ``.py`` file below ``root``, in
-    sorted order; once per process (about 1.5 MB read for this package)."""
+    sorted order; once per process (about 1.2 MB read for this package, ~50 ms)."""
     base = Path(root)
     digest = hashlib.sha256()
     for path in sorted(base.rglob("*.py")):

@@ -108,6 +108,10 @@ def _run(scenario: str, runs: int, seed: int, out: str | None, workers: int | No
         return
     if not quiet:
         click.echo(f"{scn.name}: {runs:,} runs, seed {seed} → {out}", err=True)
+        if scn.domain.kernels_cold():  # otherwise a long silence before the progress bar moves
+            click.echo(f"compiling the {scn.domain.name} domain's kernels first: once after "
+                       "simengine is installed or edited, then they load from the cache",
+                       err=True)
     summary = api.run(scn, out=out, runs=runs, seed=seed, workers=workers,
                       shard_size=shard_size, resume=resume, force=force,
                       progress=not quiet and sys.stderr.isatty())

@@ -28,6 +28,13 @@ class ColdDomain(DummyDomain):
         return HELPERS
 
 
+class ColdNoHelpers(DummyDomain):
+    """The dummy domain, claiming cold kernels and listing none to compile ahead."""
+
+    def kernels_cold(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def cold_domain():
     DOMAINS.register("cold-probe", "tests.runner.test_warmup:ColdDomain")
@@ -56,3 +63,25 @@ def test_a_nested_background_compile_starts_no_second_child() -> None:
         assert outer.process is not None
         assert inner.process is None
     assert outer.process.poll() is not None  # stopped when the body ended
+
+
+@pytest.mark.parametrize(("quiet", "said"), [(False, True), (True, False)])
+def test_the_command_line_says_when_it_compiles_first(tmp_path: Path, quiet: bool,
+                                                      said: bool) -> None:
+    from click.testing import CliRunner
+
+    from simengine.cli import cli
+
+    DOMAINS.register("cold-quiet", "tests.runner.test_warmup:ColdNoHelpers")
+    try:
+        path = tmp_path / "cold.yaml"
+        path.write_text(APPROACH.read_text().replace("domain: dummy", "domain: 'cold-quiet'"))
+        args = ["run", str(path), "--runs", "3", "--workers", "1", "--out", str(tmp_path / "o"),
+                "--set", "outputs=[]"]
+        result = CliRunner().invoke(cli, args + (["-q"] if quiet else []))
+    finally:
+        DOMAINS.unregister("cold-quiet")
+    assert result.exit_code == 0, result.output
+    message = "compiling the dummy domain's kernels first"  # (its name, not the registry's)
+    assert (message in result.stderr) is said
+    assert "wrote 3 runs" in result.stdout

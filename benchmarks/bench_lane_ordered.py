@@ -6,17 +6,20 @@ beside the shipped ``run_batch``, on the same scenes and the same per-run arrays
 
 This is a measuring instrument, not part of simengine. ``lane_ordered`` below keeps, per run,
 one list of vehicles per lane sorted by position, so a driver's leader is the next entry of its
-own lane's list and MOBIL's neighbours are found in the target lane's list. It does what (a)
-names — IDM with each driver's reaction queue, brake-light extrapolation, the Gipps override
-and the friction cap; MOBIL at each driver's decision interval; collision checks; the ego's
-leader metrics (TTC, time headway, DRAC) — and leaves out what the shipped model has besides:
+own lane's list and MOBIL's neighbours are found in the target lane's list. It has the driver
+model of ``run_batch`` (IDM with each driver's reaction queue, brake-light extrapolation, the
+Gipps override and the friction cap; MOBIL at each driver's decision interval), collision
+checks and the ego's TTC, MTTC, time headway and DRAC. It is timed in two variants:
 
-* a lane change is instantaneous (``run_batch`` moves the vehicle sideways over seconds, during
-  which it occupies two lanes and every driver must test it by its lateral extent);
-* road users are lane-bound vehicles only (no pedestrians, cyclists, turns, oncoming or off-axis
-  vehicles, static objects, occlusion, fog banks or AEB), the only action is a timed brake;
-* the ego's metrics cover its leader only (``run_batch`` scores the ego against every road user
-  at every step: MTTC, PET through crossing zones, conflict type, the per-pair stream).
+* lean: a lane change is instantaneous, and the ego is scored against its leader only;
+* with lane changes that move the vehicle sideways over MOBIL's duration (it is in both lanes'
+  lists meanwhile) and the ego scored against every vehicle sharing a lane with it.
+
+Either way it leaves out what the shipped model has besides: road users are lane-bound vehicles
+only (no pedestrians, cyclists, turns, oncoming or off-axis vehicles, static objects, occlusion,
+fog banks, AEB or recorded streams), the only action is a timed brake, and a vehicle's lateral
+position is its lane (``run_batch`` tests every pair by lateral extent, and scores the ego
+against every road user: PET through crossing zones, conflict type, the per-pair stream).
 
 Its outputs are therefore not ``run_batch``'s. The figures say how much of the gap to the
 targets is the design (general lateral perception and scoring) and how much is the machine:
@@ -41,21 +44,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_driving as bd  # noqa: E402 - the scenes and the shipped kernel's timing
 from bench_core import best_of  # noqa: E402 - the same timing rule for every benchmark
 
+from simengine.domains.driving.kernel import G, _idm  # noqa: E402 - the shipped IDM
 from simengine.domains.driving.metrics import drac, mttc, time_headway, ttc  # noqa: E402
-
-G = 9.80665
-
-
-@numba.njit(inline="always")
-def _idm(v, v0, gap, dv, headway, s0, a_max, root):
-    ratio = max(v, 0.0) / max(v0, 0.1)
-    r2 = ratio * ratio
-    free = a_max * (1.0 - r2 * r2)
-    if gap == math.inf:
-        return free
-    s_star = s0 + max(0.0, v * headway + v * dv / root)
-    q = s_star / max(gap, 0.05)
-    return free - a_max * q * q
 
 
 @numba.njit(inline="always")
@@ -108,8 +98,8 @@ def _neighbour_in(members, count, li, x, i):
 
 @numba.njit(error_model="numpy")
 def lane_ordered(x0, y0, v0, length, desired, headway, min_gap, max_accel, comfort, max_decel,
-                 reaction, mu, mobil, mobil_every, lane_width, lanes, brake_actor, brake_time,
-                 brake_decel, brake_to, dt, steps, depth, lateral, all_pairs):
+                 delta, reaction, mu, mobil, mobil_every, lane_width, lanes, brake_actor,
+                 brake_time, brake_decel, brake_to, dt, steps, depth, lateral, all_pairs):
     """Outcome per run: collision of the ego, min TTC, min headway, max DRAC, min MTTC.
     ``lateral``: lane changes move sideways over MOBIL's duration (the vehicle is in both lanes'
     lists meanwhile; else instantaneous); ``all_pairs``: the ego is scored against every
@@ -204,7 +194,7 @@ def lane_ordered(x0, y0, v0, length, desired, headway, min_gap, max_accel, comfo
                         gd += lvd * tl + 0.5 * lad * tl * tl - (x[i] - hist[i, old, 3])
                         lvd = max(lvd + lad * tl, 0.0)
                 cmd = _idm(v[i], desired[r, i], gd, v[i] - lvd, headway[r, i], min_gap[r, i],
-                           max_accel[r, i], root[i])
+                           max_accel[r, i], root[i], delta[r, i])
                 if lad < -0.5 and gd < math.inf:
                     room = gd + lvd * lvd / (-2.0 * lad) - min_gap[r, i]
                     need = v[i] * v[i] / (2.0 * room) if room > 0.0 else math.inf
@@ -229,18 +219,19 @@ def lane_ordered(x0, y0, v0, length, desired, headway, min_gap, max_accel, comfo
                             continue
                         a_new = _idm(v[i], desired[r, i], nl_gap,
                                      v[i] - (v[nl] if nl >= 0 else 0.0), headway[r, i],
-                                     min_gap[r, i], max_accel[r, i], root[i])
+                                     min_gap[r, i], max_accel[r, i], root[i], delta[r, i])
                         gain_f = 0.0
                         if nf >= 0:
                             a_nf_new = _idm(v[nf], desired[r, nf], nf_gap, v[nf] - v[i],
                                             headway[r, nf], min_gap[r, nf], max_accel[r, nf],
-                                            root[nf])
+                                            root[nf], delta[r, nf])
                             if a_nf_new < -mobil[i, 3]:
                                 continue
                             a_nf_old = _idm(v[nf], desired[r, nf],
                                             nf_gap + length[r, i] + nl_gap,
                                             v[nf] - (v[nl] if nl >= 0 else 0.0), headway[r, nf],
-                                            min_gap[r, nf], max_accel[r, nf], root[nf])
+                                            min_gap[r, nf], max_accel[r, nf], root[nf],
+                                            delta[r, nf])
                             gain_f = a_nf_new - a_nf_old
                         gain = a_new - cmd + mobil[i, 1] * gain_f
                         if gain > best:
@@ -341,7 +332,7 @@ def lean_arguments(scn, n: int) -> tuple:
         actor, when, decel, to = -1, np.full(n, np.inf), np.zeros(n), np.zeros(n)
     h = max(2, int(np.max(np.round(b.reaction_s / dt))) + 2)
     return (b.x, b.y, b.v, b.length, b.desired_v, b.headway, b.min_gap, b.max_accel,
-            b.comfort_decel, b.max_decel, b.reaction_s, b.mu, b.mobil, b.mobil_every,
+            b.comfort_decel, b.max_decel, b.delta, b.reaction_s, b.mu, b.mobil, b.mobil_every,
             float(b.lane_width), int(b.lanes), actor, np.ascontiguousarray(when),
             np.ascontiguousarray(decel), np.ascontiguousarray(to), dt, steps, h)
 

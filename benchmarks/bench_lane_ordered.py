@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_driving as bd  # noqa: E402 - the scenes and the shipped kernel's timing
 from bench_core import best_of  # noqa: E402 - the same timing rule for every benchmark
 
-from simengine.domains.driving.kernel import G, _idm  # noqa: E402 - the shipped IDM
+from simengine.domains.driving.kernel import G, _cos0, _idm  # noqa: E402 - shipped helpers
 from simengine.domains.driving.metrics import drac, mttc, time_headway, ttc  # noqa: E402
 
 
@@ -295,7 +295,7 @@ def lane_ordered(x0, y0, v0, length, desired, headway, min_gap, max_accel, comfo
                         continue
                     if k > k0:  # ahead of the ego
                         g = x[j] - x[0] - 0.5 * (length[r, 0] + length[r, j])
-                        cj = math.cos(h[j]) if h[j] != 0.0 else 1.0
+                        cj = _cos0(h[j])
                         dv = v[0] - v[j] * cj
                         tt = ttc(g, dv)
                         da = a[0] - a[j] * cj
@@ -305,7 +305,7 @@ def lane_ordered(x0, y0, v0, length, desired, headway, min_gap, max_accel, comfo
                         max_drac = max(max_drac, drac(g, dv))
                     else:
                         g = x[0] - x[j] - 0.5 * (length[r, 0] + length[r, j])
-                        dv = v[j] * (math.cos(h[j]) if h[j] != 0.0 else 1.0) - v[0]
+                        dv = v[j] * _cos0(h[j]) - v[0]
                         tt = ttc(g, dv)
                         max_drac = max(max_drac, drac(g, dv))
                     tt_step = min(tt_step, tt)
